@@ -1,0 +1,1 @@
+/* placeholder */ typedef int dla_api_placeholder_;

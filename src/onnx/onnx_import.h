@@ -1,0 +1,33 @@
+/* onnx: ONNX protobuf -> IR.
+ *
+ * Ownership: the returned graph is the caller's (ir_graph_destroy). The input bytes are only read during the
+ * call. Every error names the file (the `origin` argument), node or tensor, and returns a non-OK status with
+ * nothing allocated. */
+#ifndef DLA_ONNX_IMPORT_H
+#define DLA_ONNX_IMPORT_H
+
+#include "ir/ir.h"
+
+typedef struct onnx_shape_override {
+    const char *name;          /* graph input name */
+    int rank;
+    int64_t dims[IR_MAX_RANK];
+} onnx_shape_override;
+
+typedef struct onnx_import_options {
+    const char *origin;        /* file name used in messages; "<memory>" if NULL */
+    const char *base_dir;      /* folder for external data files; NULL: external data is an error */
+    const onnx_shape_override *shapes; /* --shapes overrides for inputs with symbolic dims */
+    int n_shapes;
+} onnx_import_options;
+
+/* Parses an ONNX ModelProto into a new graph: initializers and Constant nodes become constant tensors,
+ * Identity-of-constant is resolved, nodes are topologically sorted and shapes inferred where static. */
+dla_status onnx_import(const void *bytes, size_t size, const onnx_import_options *opt, ir_graph **out);
+
+/* Parses a serialized TensorProto (.pb test data) into a malloc'd buffer with dtype/shape; the name (if any)
+ * is strdup'd into *name (caller frees, may be NULL). */
+dla_status onnx_read_tensor_pb(const void *bytes, size_t size, const char *origin, ir_dtype *dtype, int *rank,
+                               int64_t *dims, void **data, char **name);
+
+#endif

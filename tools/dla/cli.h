@@ -1,0 +1,19 @@
+/* dla command line: shared helpers for the subcommands (one file per subcommand). */
+#ifndef DLA_TOOLS_CLI_H
+#define DLA_TOOLS_CLI_H
+
+#include "dla/status.h"
+
+int cmd_info(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+/* Prints "dla <cmd>: <status>: <last error>" to stderr and returns the exit code 1. */
+int cli_fail(const char *cmd, dla_status st);
+/* Matches "--name=value" or "--name value" (advancing *i); returns the value or NULL. */
+const char *cli_value(int argc, char **argv, int *i, const char *name);
+/* Parses a positive integer flag value; prints an error naming the flag and returns -1 when invalid. */
+long cli_int(const char *cmd, const char *flag, const char *value, long min, long max);
+/* Seconds on a monotonic clock. */
+double cli_now(void);
+
+#endif

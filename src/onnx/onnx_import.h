@@ -25,9 +25,16 @@ typedef struct onnx_import_options {
  * Identity-of-constant is resolved, nodes are topologically sorted and shapes inferred where static. */
 dla_status onnx_import(const void *bytes, size_t size, const onnx_import_options *opt, ir_graph **out);
 
+/* Reads and imports the model file at `path`. opt may be NULL; unset origin defaults to `path` and unset base_dir
+ * to the file's folder (for external data). */
+dla_status onnx_import_file(const char *path, const onnx_import_options *opt, ir_graph **out);
+
 /* Parses a serialized TensorProto (.pb test data) into a malloc'd buffer with dtype/shape; the name (if any)
  * is strdup'd into *name (caller frees, may be NULL). */
 dla_status onnx_read_tensor_pb(const void *bytes, size_t size, const char *origin, ir_dtype *dtype, int *rank,
                                int64_t *dims, void **data, char **name);
+/* The same for a .pb file at `path` (dims must hold IR_MAX_RANK values). */
+dla_status onnx_read_tensor_pb_file(const char *path, ir_dtype *dtype, int *rank, int64_t *dims, void **data,
+                                    char **name);
 
 #endif

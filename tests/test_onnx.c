@@ -574,6 +574,45 @@ static void test_empty_slots_and_shapes(void)
     mb_free_all();
 }
 
+/* TENSOR attributes become arena tensors outside the graph's list; an old model's untyped attributes are typed
+ * by the field that is set. */
+static void test_attr_forms(void)
+{
+    Onnx__ModelProto *m = mb_model(13);
+    int64_t sd[] = {2};
+    mb_input(m, "shape", IR_I64, 1, sd);
+    Onnx__NodeProto *n = mb_node(m, "ConstantOfShape", "cos", "shape", "y");
+    Onnx__AttributeProto *a = mb_attr(n, "value", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
+    int64_t one[] = {1};
+    a->t = mb_tensor("", IR_F32, 1, one);
+    mb_floats(a->t, 1, (float[]){4.5f});
+    Onnx__AttributeProto *u = mb_attr(n, "untyped", ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED);
+    u->has_type = 0;
+    u->has_i = 1;
+    u->i = 42;
+    mb_output(m, "y", IR_F32, -1, NULL);
+    ir_graph *g;
+    CHECK_OK(import_model(m, NULL, &g));
+    if (g) {
+        int before = g->n_tensors;
+        const ir_attr *va = ir_node_attr(g->nodes[0], "value");
+        CHECK(va && va->type == IR_ATTR_TENSOR && va->t && va->t->dtype == IR_F32 && va->t->rank == 1);
+        CHECK(va && va->t && *(float *)va->t->data == 4.5f && va->t->data_kind == IR_DATA_CONST);
+        CHECK(va && va->t && strcmp(va->t->name, "value") == 0 && ir_graph_find(g, "value") == NULL);
+        CHECK(ir_attr_int(g->nodes[0], "untyped", 0) == 42);
+        CHECK(g->n_tensors == before && g->n_tensors == 2);
+        ir_graph_destroy(g);
+    }
+    a->t->n_float_data = 0; /* a TENSOR attribute with the wrong amount of data */
+    CHECK_STATUS(import_model(m, NULL, &g), DLA_ERR_FORMAT);
+    CHECK(has("node 'cos': attribute 'value'") && has("float_data has 0 values, expected 1"));
+    u->has_i = 0; /* an attribute with neither type nor value */
+    a->t->n_float_data = 1;
+    CHECK_STATUS(import_model(m, NULL, &g), DLA_ERR_FORMAT);
+    CHECK(has("untyped"));
+    mb_free_all();
+}
+
 int main(void)
 {
     test_relu();
@@ -585,5 +624,6 @@ int main(void)
     test_malformed_bytes();
     test_malformed_graphs();
     test_empty_slots_and_shapes();
+    test_attr_forms();
     return TEST_RESULT();
 }

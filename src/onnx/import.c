@@ -60,6 +60,9 @@ static dla_status apply_value_info(const onnx_ctx *c, const Onnx__ValueInfoProto
         return DLA_OK;
     if (tt->has_elem_type && tt->elem_type != IR_UNDEFINED) {
         int dt = tt->elem_type;
+        if (dt == IR_STRING)
+            return base_error(DLA_ERR_UNSUPPORTED, "%s: %s '%s' is a string tensor: string tensors are not supported",
+                              c->origin, kind, t->name);
         if (dt < 0 || dt >= IR_DTYPE_MAX || ir_dtype_size((ir_dtype)dt) == 0)
             return base_error(DLA_ERR_UNSUPPORTED, "%s: %s '%s' has data type %d, which is not supported",
                               c->origin, kind, t->name, dt);

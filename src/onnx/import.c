@@ -304,8 +304,14 @@ static dla_status infer_all(const onnx_ctx *c)
     ir_graph *g = c->g;
     for (int i = 0; i < g->n_nodes; i++) {
         ir_node *n = g->nodes[i];
-        if (!ir_infer_lookup(n->op))
+        const ir_infer_entry *e = ir_infer_lookup(n->op);
+        if (!e)
             continue;
+        /* infer functions write their required outputs unchecked: an omitted one is a malformed node */
+        for (int k = 0; k < e->min_out && k < n->n_out; k++)
+            if (!n->out[k])
+                return base_error(DLA_ERR_FORMAT, "%s: %s '%s': required output %d has no name", c->origin,
+                                  n->op_type, n->name, k);
         dla_status st = ir_infer_node(n);
         if (st == DLA_ERR_UNSUPPORTED) {
             base_clear_error();

@@ -70,6 +70,16 @@ dla_status host_cast(host_ctx *ctx, ir_node *n)
     }
     if (cast_fast(from, to, x->data, y->data, cnt, ctx->n_threads))
         return DLA_OK;
+    if (to == IR_BF16 && n->opset < 19 && ir_dtype_is_float(from)) {
+        /* before opset 19 the ONNX reference truncated float32 to bfloat16; rounding came with opset 19 */
+        for (int64_t i = 0; i < cnt; i++) {
+            float f = (float)ir_get_f64(from, x->data, (size_t)i);
+            uint32_t u;
+            memcpy(&u, &f, 4);
+            ((uint16_t *)y->data)[i] = f != f ? (uint16_t)0x7fc0 : (uint16_t)(u >> 16);
+        }
+        return DLA_OK;
+    }
     if (ir_dtype_is_float(from) || ir_dtype_is_float(to)) {
         for (int64_t i = 0; i < cnt; i++)
             ir_set_f64(to, y->data, (size_t)i, ir_get_f64(from, x->data, (size_t)i));

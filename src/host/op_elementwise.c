@@ -132,18 +132,80 @@ static dla_status copy_input(ir_node *n)
 
 static dla_status exec_identity(host_ctx *ctx, ir_node *n) { return copy_input(n); }
 
-/* Inference semantics: the output is the input and the mask is all true (training mode is not run here). */
+/* MT19937 as numpy's legacy RandomState seeds and reads it (np.random.seed(s); np.random.uniform()), so a
+ * training-mode Dropout with a `seed` attribute reproduces the ONNX reference's mask exactly. */
+typedef struct mt19937 {
+    uint32_t mt[624];
+    int i;
+} mt19937;
+
+static void mt_seed(mt19937 *r, uint32_t s)
+{
+    r->mt[0] = s;
+    for (int i = 1; i < 624; i++)
+        r->mt[i] = 1812433253u * (r->mt[i - 1] ^ (r->mt[i - 1] >> 30)) + (uint32_t)i;
+    r->i = 624;
+}
+
+static uint32_t mt_next(mt19937 *r)
+{
+    if (r->i >= 624) {
+        for (int k = 0; k < 624; k++) {
+            uint32_t y = (r->mt[k] & 0x80000000u) | (r->mt[(k + 1) % 624] & 0x7fffffffu);
+            r->mt[k] = r->mt[(k + 397) % 624] ^ (y >> 1) ^ (y & 1 ? 0x9908b0dfu : 0);
+        }
+        r->i = 0;
+    }
+    uint32_t y = r->mt[r->i++];
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    return y ^ (y >> 18);
+}
+
+static double mt_uniform(mt19937 *r) /* 53 random bits in [0, 1), numpy's random_sample */
+{
+    uint32_t a = mt_next(r) >> 5, b = mt_next(r) >> 6;
+    return ((double)a * 67108864.0 + (double)b) / 9007199254740992.0;
+}
+
+static void set_mask(ir_tensor *m, int64_t i, int keep)
+{
+    if (m->dtype == IR_BOOL)
+        ((uint8_t *)m->data)[i] = (uint8_t)keep;
+    else /* opset < 10 declared the mask with the input's type */
+        ir_set_f64(m->dtype, m->data, (size_t)i, keep);
+}
+
+/* Inference (the default): the output is the input and the mask all true. Training mode (opset 12+, input 2
+ * true) with a ratio above 0 keeps each element with probability 1 - ratio and scales kept ones by
+ * 1 / (1 - ratio), drawing from MT19937 seeded with the `seed` attribute (0 when absent). */
 static dla_status exec_dropout(host_ctx *ctx, ir_node *n)
 {
-    BASE_TRY(copy_input(n));
-    if (n->n_out > 1 && n->out[1]) {
-        ir_tensor *m = n->out[1];
-        size_t bytes = ir_tensor_nbytes(m);
-        if (m->dtype == IR_BOOL)
-            memset(m->data, 1, bytes);
-        else /* opset < 10 declared the mask with the input's type */
-            for (int64_t i = 0, cnt = ir_tensor_numel(m); i < cnt; i++)
-                ir_set_f64(m->dtype, m->data, (size_t)i, 1.0);
+    const ir_tensor *x = n->in[0];
+    const ir_tensor *tr = n->n_in > 2 ? n->in[2] : NULL, *rt = n->n_in > 1 ? n->in[1] : NULL;
+    ir_tensor *y = n->out[0], *m = n->n_out > 1 ? n->out[1] : NULL;
+    int training = tr && tr->data && ir_tensor_numel(tr) >= 1 && ir_get_i64(tr->dtype, tr->data, 0) != 0;
+    double ratio = rt && rt->data && ir_tensor_numel(rt) >= 1 ? ir_get_f64(rt->dtype, rt->data, 0) : 0.5;
+    int64_t cnt = ir_tensor_numel(y);
+    if (!training || ratio <= 0) {
+        BASE_TRY(copy_input(n));
+        for (int64_t i = 0; m && i < cnt; i++)
+            set_mask(m, i, 1);
+        return DLA_OK;
+    }
+    if (!ir_dtype_is_float(x->dtype) || x->dtype != y->dtype)
+        return ir_node_error(n, DLA_ERR_UNSUPPORTED, "training-mode Dropout on %s is not supported",
+                             ir_dtype_name(x->dtype));
+    mt19937 r;
+    mt_seed(&r, (uint32_t)ir_attr_int(n, "seed", 0));
+    double scale = ratio < 1 ? 1.0 / (1.0 - ratio) : 0.0;
+    for (int64_t i = 0; i < cnt; i++) {
+        int keep = mt_uniform(&r) >= ratio;
+        double v = ir_get_f64(x->dtype, x->data, (size_t)i);
+        ir_set_f64(y->dtype, y->data, (size_t)i, keep ? v * scale : v * 0.0);
+        if (m)
+            set_mask(m, i, keep);
     }
     return DLA_OK;
 }

@@ -46,6 +46,38 @@ static int read_pbs(const char *case_dir, int *n_read)
     return bad;
 }
 
+/* Imports mutated copies of a model (flipped bytes, truncations): each must fail cleanly or import; run under
+ * the sanitizer build this is a small fuzzer over real models. Returns how many mutants imported. */
+static int mutate(const char *path, unsigned *seed)
+{
+    void *bytes;
+    size_t n;
+    if (base_read_file(path, &bytes, &n) != DLA_OK || n == 0) {
+        free(bytes);
+        return 0;
+    }
+    unsigned char *c = malloc(n);
+    int ok = 0;
+    for (int t = 0; c && t < 16; t++) {
+        memcpy(c, bytes, n);
+        for (int f = 0; f <= t % 3; f++) {
+            *seed = *seed * 1103515245u + 12345u;
+            c[(*seed >> 8) % n] ^= (unsigned char)(1u + (*seed >> 24) % 255);
+        }
+        size_t len = t % 4 == 0 ? (*seed >> 4) % n : n;
+        ir_graph *g;
+        onnx_import_options o = {.origin = path};
+        dla_status st = onnx_import(c, len, &o, &g);
+        CHECK((st == DLA_OK) == (g != NULL));
+        CHECK(st == DLA_OK || dla_last_error()[0] != '\0');
+        ok += st == DLA_OK;
+        ir_graph_destroy(g);
+    }
+    free(c);
+    free(bytes);
+    return ok;
+}
+
 static void run_suite(const char *suite)
 {
     char sdir[512];
@@ -53,7 +85,8 @@ static void run_suite(const char *suite)
     DIR *d = opendir(sdir);
     if (!d)
         return;
-    int ok = 0, unsupported = 0, failed = 0, pbs = 0, bad_pbs = 0;
+    int ok = 0, unsupported = 0, failed = 0, pbs = 0, bad_pbs = 0, mutants = 0, mutants_ok = 0;
+    unsigned seed = 7;
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] == '.')
             continue;
@@ -74,10 +107,13 @@ static void run_suite(const char *suite)
         }
         ir_graph_destroy(g);
         bad_pbs += read_pbs(cdir, &pbs);
+        mutants_ok += mutate(path, &seed);
+        mutants += 16;
     }
     closedir(d);
-    printf("%-18s imported %d, unsupported %d, failed %d; test tensors read %d, unreadable %d\n", suite, ok,
-           unsupported, failed, pbs - bad_pbs, bad_pbs);
+    printf("%-18s imported %d, unsupported %d, failed %d; test tensors read %d, unreadable %d; mutated models "
+           "%d (%d still import)\n",
+           suite, ok, unsupported, failed, pbs - bad_pbs, bad_pbs, mutants, mutants_ok);
     CHECK(failed == 0);
 }
 

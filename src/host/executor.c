@@ -78,10 +78,12 @@ static void release(host_exec *x, ir_tensor *t)
     }
 }
 
+/* Frees every buffer of the last run; graph inputs keep the caller's binding. */
 static void release_all(host_exec *x)
 {
     for (int i = 0; i < x->g->n_tensors; i++)
-        release(x, x->g->tensors[i]);
+        if (!(x->g->tensors[i]->flags & IR_T_INPUT))
+            release(x, x->g->tensors[i]);
 }
 
 void host_exec_destroy(host_exec *x)

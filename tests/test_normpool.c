@@ -431,6 +431,30 @@ static void test_lrn(void)
         CHECK_OK(run(n));
         expect(n->out[0], 4, d, size == 2 ? w2 : w3, 1e-6);
     }
+    /* the sliding channel window against the formula, for even and odd sizes, 7 channels, 2 batches */
+    int64_t d7[] = {2, 7, 1, 3};
+    double x7[42], want[42];
+    for (int i = 0; i < 42; i++)
+        x7[i] = (double)((i * 37) % 11) - 5.0;
+    for (int size = 4; size <= 5; size++) {
+        ir_node *n = node(IR_OP_LRN, 1, 1, 4);
+        n->in[0] = f32(4, d7, x7);
+        a_int(n, "size", size);
+        a_float(n, "alpha", 0.25f);
+        a_float(n, "beta", 0.6f);
+        a_float(n, "bias", 2.0f);
+        CHECK_OK(run(n));
+        for (int b = 0; b < 2; b++)
+            for (int c = 0; c < 7; c++)
+                for (int i = 0; i < 3; i++) {
+                    double sq = 0;
+                    for (int k = c - (size - 1) / 2; k <= c + size / 2; k++)
+                        if (k >= 0 && k < 7)
+                            sq += x7[(b * 7 + k) * 3 + i] * x7[(b * 7 + k) * 3 + i];
+                    want[(b * 7 + c) * 3 + i] = x7[(b * 7 + c) * 3 + i] / pow(2 + 0.25 / size * sq, 0.6);
+                }
+        expect(n->out[0], 4, d7, want, 1e-5);
+    }
 }
 
 static void test_layernorm(void)

@@ -233,30 +233,54 @@ dla_status host_groupnorm(host_ctx *ctx, ir_node *n)
 
 /* ---- LRN --------------------------------------------------------------------------------------------------- */
 
+#define LRN_BLOCK 256
+
+/* scale^-beta, with the common exponents done without pow. */
+static inline float lrn_factor(double scale, double beta)
+{
+    if (beta == 0.75)
+        return (float)(1.0 / (sqrt(scale) * sqrt(sqrt(scale))));
+    if (beta == 0.5)
+        return (float)(1.0 / sqrt(scale));
+    return powf((float)scale, (float)-beta);
+}
+
 dla_status host_lrn(host_ctx *ctx, ir_node *n)
 {
     const ir_tensor *x = n->in[0];
     int64_t nb = x->dims[0], c = x->dims[1], inner = prod(x->dims, 2, x->rank);
     int64_t size = ir_attr_int(n, "size", 1);
     double alpha = ir_attr_float(n, "alpha", 1e-4f), beta = ir_attr_float(n, "beta", 0.75f);
-    double bias = ir_attr_float(n, "bias", 1.0f);
+    double bias = ir_attr_float(n, "bias", 1.0f), k = alpha / (double)size;
     int64_t lo = (size - 1) / 2, hi = size - 1 - lo; /* floor((size-1)/2) below, ceil((size-1)/2) above */
     stage s;
     BASE_TRY(stage_open(n, &s));
     const float *xp = s.in[0].p;
     float *y = s.out[0].p;
-    int64_t planes = nb * c;
-#pragma omp parallel for if (planes * inner * size >= NP_PAR_MIN)
-    for (int64_t pl = 0; pl < planes; pl++) {
-        int64_t b = pl / c, ch = pl % c;
-        int64_t c0 = ch - lo < 0 ? 0 : ch - lo, c1 = ch + hi > c - 1 ? c - 1 : ch + hi;
-        for (int64_t i = 0; i < inner; i++) {
-            double sq = 0;
-            for (int64_t k = c0; k <= c1; k++) {
-                double v = xp[(b * c + k) * inner + i];
-                sq += v * v;
+    int64_t blocks = (inner + LRN_BLOCK - 1) / LRN_BLOCK;
+    /* per batch and block of positions, the window's square sum slides along the channels */
+#pragma omp parallel for if (nb * blocks > 1 && nb * c * inner >= NP_PAR_MIN)
+    for (int64_t t = 0; t < nb * blocks; t++) {
+        int64_t b = t / blocks, i0 = (t % blocks) * LRN_BLOCK;
+        int64_t len = inner - i0 < LRN_BLOCK ? inner - i0 : LRN_BLOCK;
+        const float *xb = xp + b * c * inner + i0;
+        float *yb = y + b * c * inner + i0;
+        double acc[LRN_BLOCK] = {0};
+        for (int64_t ch = 0; ch <= hi && ch < c; ch++)
+            for (int64_t i = 0; i < len; i++)
+                acc[i] += (double)xb[ch * inner + i] * xb[ch * inner + i];
+        for (int64_t ch = 0; ch < c; ch++) {
+            int64_t in_ch = ch + hi, out_ch = ch - lo - 1;
+            if (ch > 0 && in_ch < c)
+                for (int64_t i = 0; i < len; i++)
+                    acc[i] += (double)xb[in_ch * inner + i] * xb[in_ch * inner + i];
+            if (ch > 0 && out_ch >= 0)
+                for (int64_t i = 0; i < len; i++)
+                    acc[i] -= (double)xb[out_ch * inner + i] * xb[out_ch * inner + i];
+            for (int64_t i = 0; i < len; i++) {
+                double sq = acc[i] > 0 ? acc[i] : 0;
+                yb[ch * inner + i] = xb[ch * inner + i] * lrn_factor(bias + k * sq, beta);
             }
-            y[pl * inner + i] = (float)(xp[pl * inner + i] / pow(bias + alpha / (double)size * sq, beta));
         }
     }
     stage_close(n, &s, 1);

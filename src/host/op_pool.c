@@ -6,6 +6,7 @@
 #include "ir/pool_geom.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define POOL_PAR_MIN 16384 /* output elements x window below which pooling stays on one thread */
@@ -116,34 +117,44 @@ static void pool_plane_generic(const pool_job *j, ir_dtype dt, const void *x, vo
     }
 }
 
+/* Window tap ranges of every output column of a 2-D pool, computed once per node. */
+typedef struct col_ranges {
+    int64_t *lo, *hi, *pad;
+} col_ranges;
+
 /* One plane of a float32 2-D max or average pool. */
-static void pool_plane_f32_2d(const pool_job *j, const float *x, float *y)
+static void pool_plane_f32_2d(const pool_job *j, const col_ranges *cr, const float *x, float *y)
 {
     const ir_pool_geom *g = &j->g;
     int64_t iw = g->in[1], oh = g->out[0], ow = g->out[1];
-    int64_t dh = g->d[0], dw = g->d[1];
+    int64_t dh = g->d[0], dw = g->d[1], sw = g->s[1], pw = g->pb[1];
     for (int64_t r = 0; r < oh; r++) {
         int64_t hlo, hhi, hpad, hs = r * g->s[0] - g->pb[0];
         axis_range(g, 0, r, &hlo, &hhi, &hpad);
-        for (int64_t c = 0; c < ow; c++) {
-            int64_t wlo, whi, wpad, ws = c * g->s[1] - g->pb[1];
-            axis_range(g, 1, c, &wlo, &whi, &wpad);
-            float acc = j->kind == POOL_MAX ? -INFINITY : 0.0f;
-            for (int64_t a = hlo; a < hhi; a++) {
-                const float *row = x + (hs + a * dh) * iw + ws;
-                if (j->kind == POOL_MAX) {
-                    for (int64_t b = wlo; b < whi; b++)
-                        acc = row[b * dw] > acc ? row[b * dw] : acc;
-                } else {
-                    for (int64_t b = wlo; b < whi; b++)
-                        acc += row[b * dw];
+        float *yr = y + r * ow;
+        if (j->kind == POOL_MAX) {
+            for (int64_t c = 0; c < ow; c++) {
+                float acc = -INFINITY;
+                int64_t ws = c * sw - pw;
+                for (int64_t a = hlo; a < hhi; a++) {
+                    const float *row = x + (hs + a * dh) * iw;
+                    for (int64_t b = cr->lo[c]; b < cr->hi[c]; b++)
+                        acc = row[ws + b * dw] > acc ? row[ws + b * dw] : acc;
                 }
+                yr[c] = acc;
             }
-            if (j->kind == POOL_AVG) {
-                int64_t cnt = j->count_pad ? hpad * wpad : (hhi - hlo) * (whi - wlo);
-                acc /= (float)cnt;
+        } else {
+            for (int64_t c = 0; c < ow; c++) {
+                float acc = 0.0f;
+                int64_t ws = c * sw - pw;
+                for (int64_t a = hlo; a < hhi; a++) {
+                    const float *row = x + (hs + a * dh) * iw;
+                    for (int64_t b = cr->lo[c]; b < cr->hi[c]; b++)
+                        acc += row[ws + b * dw];
+                }
+                int64_t cnt = j->count_pad ? hpad * cr->pad[c] : (hhi - hlo) * (cr->hi[c] - cr->lo[c]);
+                yr[c] = acc / (float)cnt;
             }
-            y[r * ow + c] = acc;
         }
     }
 }
@@ -178,9 +189,19 @@ static dla_status run_pool(ir_node *n, pool_kind kind)
     void *yd = yt->data;
     int64_t *ind = it ? it->data : NULL;
     if (fast) {
+        int64_t ow = j.g.out[1];
+        col_ranges cr;
+        cr.lo = malloc(sizeof(int64_t) * 3 * (size_t)ow);
+        if (!cr.lo)
+            return ir_node_error(n, DLA_ERR_NOMEM, "out of memory for %lld column ranges", (long long)ow);
+        cr.hi = cr.lo + ow;
+        cr.pad = cr.hi + ow;
+        for (int64_t c = 0; c < ow; c++)
+            axis_range(&j.g, 1, c, &cr.lo[c], &cr.hi[c], &cr.pad[c]);
 #pragma omp parallel for if (par)
         for (int64_t pl = 0; pl < j.planes; pl++)
-            pool_plane_f32_2d(&j, (const float *)xd + pl * j.in_plane, (float *)yd + pl * j.out_plane);
+            pool_plane_f32_2d(&j, &cr, (const float *)xd + pl * j.in_plane, (float *)yd + pl * j.out_plane);
+        free(cr.lo);
     } else {
 #pragma omp parallel for if (par)
         for (int64_t pl = 0; pl < j.planes; pl++)
@@ -200,6 +221,38 @@ dla_status host_maxpool(host_ctx *ctx, ir_node *n)
 dla_status host_avgpool(host_ctx *ctx, ir_node *n) { return run_pool(n, POOL_AVG); }
 dla_status host_lppool(host_ctx *ctx, ir_node *n) { return run_pool(n, POOL_LP); }
 
+/* Reduction of one plane of a global pool (float32 fast loops for max and average). */
+static double global_plane(const pool_job *j, ir_dtype dt, const void *xd, int64_t pl, int64_t len)
+{
+    if (dt == IR_F32 && j->kind != POOL_LP) {
+        const float *xp = (const float *)xd + pl * len;
+        if (j->kind == POOL_MAX) {
+            float m = -INFINITY;
+            for (int64_t i = 0; i < len; i++)
+                m = xp[i] > m ? xp[i] : m;
+            return m;
+        }
+        double acc = 0;
+        for (int64_t i0 = 0; i0 < len; i0 += 256) { /* float partial sums of 256, double across them */
+            int64_t i1 = i0 + 256 < len ? i0 + 256 : len;
+            float part = 0;
+            for (int64_t i = i0; i < i1; i++)
+                part += xp[i];
+            acc += part;
+        }
+        return acc;
+    }
+    double acc = j->kind == POOL_MAX ? -INFINITY : 0.0;
+    for (int64_t i = 0; i < len; i++) {
+        double v = ir_get_f64(dt, xd, (size_t)(pl * len + i));
+        if (j->kind == POOL_MAX)
+            acc = v > acc ? v : acc;
+        else
+            acc += j->kind == POOL_AVG ? v : j->p == 1 ? fabs(v) : j->p == 2 ? v * v : pow(fabs(v), j->p);
+    }
+    return acc;
+}
+
 /* GlobalAveragePool / GlobalMaxPool / GlobalLpPool: one value per N x C plane. */
 dla_status host_global_pool(host_ctx *ctx, ir_node *n)
 {
@@ -218,23 +271,7 @@ dla_status host_global_pool(host_ctx *ctx, ir_node *n)
     void *yd = y->data;
     ir_dtype dt = x->dtype;
 #pragma omp parallel for if (planes > 1 && planes * len >= POOL_PAR_MIN)
-    for (int64_t pl = 0; pl < planes; pl++) {
-        double acc = j.kind == POOL_MAX ? -INFINITY : 0.0;
-        if (dt == IR_F32) {
-            const float *xp = (const float *)xd + pl * len;
-            for (int64_t i = 0; i < len; i++) {
-                double v = xp[i];
-                acc = j.kind == POOL_MAX ? (v > acc ? v : acc) : acc + (j.kind == POOL_AVG ? v : j.p == 2 ? v * v
-                                                                                    : pow(fabs(v), j.p));
-            }
-        } else {
-            for (int64_t i = 0; i < len; i++) {
-                double v = ir_get_f64(dt, xd, (size_t)(pl * len + i));
-                acc = j.kind == POOL_MAX ? (v > acc ? v : acc) : acc + (j.kind == POOL_AVG ? v : j.p == 2 ? v * v
-                                                                                    : pow(fabs(v), j.p));
-            }
-        }
-        ir_set_f64(dt, yd, (size_t)pl, finish(&j, acc, len));
-    }
+    for (int64_t pl = 0; pl < planes; pl++)
+        ir_set_f64(dt, yd, (size_t)pl, finish(&j, global_plane(&j, dt, xd, pl, len), len));
     return DLA_OK;
 }

@@ -523,10 +523,48 @@ static void test_mvn_lpnorm(void)
     expect(l0->out[0], 2, d2, w0, 1e-6);
 }
 
+/* Inference alone: unknown dims stay unknown, unknown rank leaves the rank unknown, attribute errors name values. */
+static void test_infer(void)
+{
+    ir_tensor *x = NULL;
+    CHECK_OK(ir_graph_tensor(G, "sym", &x));
+    x->dtype = IR_F32;
+    int64_t d[] = {1, 3, -1, 8}, k[] = {2, 2}, s[] = {2, 2};
+    ir_tensor_set_shape(x, 4, d);
+    ir_node *n = node(IR_OP_MaxPool, 1, 2, 2);
+    n->in[0] = x;
+    a_ints(n, "kernel_shape", 2, k);
+    a_ints(n, "strides", 2, s);
+    CHECK_OK(ir_infer_node(n));
+    CHECK(n->out[0]->rank == 4 && n->out[0]->dims[1] == 3 && n->out[0]->dims[2] == -1 && n->out[0]->dims[3] == 4);
+    CHECK(n->out[1]->dtype == IR_I64 && n->out[1]->dims[3] == 4);
+
+    ir_tensor *u = NULL;
+    CHECK_OK(ir_graph_tensor(G, "unranked", &u));
+    u->dtype = IR_F16;
+    u->rank = -1;
+    ir_node *g = node(IR_OP_GlobalAveragePool, 1, 1, 0);
+    g->in[0] = u;
+    CHECK_OK(ir_infer_node(g));
+    CHECK(g->out[0]->rank == -1 && g->out[0]->dtype == IR_F16);
+
+    ir_node *bad = node(IR_OP_AveragePool, 1, 1, 1);
+    int64_t k3[] = {2, 2, 2};
+    bad->in[0] = x;
+    a_ints(bad, "kernel_shape", 3, k3);
+    CHECK_STATUS(ir_infer_node(bad), DLA_ERR_FORMAT);
+    CHECK(strstr(dla_last_error(), "kernel_shape has 3 values") != NULL);
+    ir_node *nok = node(IR_OP_MaxPool, 1, 1, 0);
+    nok->in[0] = x;
+    CHECK_STATUS(ir_infer_node(nok), DLA_ERR_FORMAT);
+    CHECK(strstr(dla_last_error(), "kernel_shape") != NULL);
+}
+
 int main(void)
 {
     CHECK_OK(ir_graph_create(&G));
     CHECK_OK(host_ctx_init(&CTX, 2));
+    test_infer();
     test_maxpool_ceil();
     test_avgpool_pads();
     test_same_pads();

@@ -115,8 +115,8 @@ dla_status host_batchnorm(host_ctx *ctx, ir_node *n)
     int train = bn_training(n);
     stage s;
     BASE_TRY(stage_open(n, &s));
-    float *a = malloc(sizeof(float) * (size_t)c * 2);
-    double *bm = malloc(sizeof(double) * (size_t)c * 2);
+    float *a = malloc(sizeof(float) * (size_t)c * 2 + 1);
+    double *bm = malloc(sizeof(double) * (size_t)c * 2 + 1);
     if (!a || !bm) {
         free(a);
         free(bm);

@@ -8,7 +8,7 @@
 
 #define ONNX_MIN_OPSET 1
 #define ONNX_MAX_OPSET 18
-#define ONNX_MAX_IR_VERSION 10
+#define ONNX_MAX_IR_VERSION 11
 
 /* Re-raises the current error with the file name in front (for errors raised by the IR layer). */
 static dla_status with_origin(const onnx_ctx *c, dla_status st)

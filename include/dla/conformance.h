@@ -8,6 +8,8 @@
 #ifndef DLA_CONFORMANCE_H
 #define DLA_CONFORMANCE_H
 
+#include <stddef.h>
+
 #include "dla/status.h"
 
 #ifdef __cplusplus
@@ -31,6 +33,13 @@ typedef struct dla_onnx_test_result {
     double max_abs_err;  /* over all compared float outputs */
     int n_sets;          /* test_data_set_* folders run */
 } dla_onnx_test_result;
+
+/* Compares got with want: same type and shape, and for floats |got - want| <= atol + rtol * |want| everywhere
+ * (NaN matches NaN); integers and bools exactly. Returns 1 on a match; else 0 with the first mismatch described
+ * in msg. *max_err is raised to the largest float difference seen. (Declared in dla/model.h's tensor terms.) */
+struct dla_tensor;
+int dla_tensor_compare(const struct dla_tensor *got, const struct dla_tensor *want, double rtol, double atol,
+                       double *max_err, char *msg, size_t msg_size);
 
 const char *dla_onnx_test_verdict_str(dla_onnx_test_verdict v);
 /* Runs every test_data_set_* of one test directory. Returns DLA_OK whenever a verdict was reached (check

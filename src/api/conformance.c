@@ -56,9 +56,8 @@ static double get(const dla_tensor *t, size_t i)
     return 0;
 }
 
-/* Compares one output; on mismatch writes the reason to msg and returns 0. */
-static int compare(const dla_tensor *got, const dla_tensor *want, double rtol, double atol, double *max_err,
-                   char *msg, size_t msz)
+int dla_tensor_compare(const dla_tensor *got, const dla_tensor *want, double rtol, double atol, double *max_err,
+                       char *msg, size_t msz)
 {
     const char *name = want->name && *want->name ? want->name : got->name;
     /* ONNX's test data stores bfloat16 tensors as uint16 (numpy has no bfloat16): compare them as bfloat16 */
@@ -169,7 +168,7 @@ static void run_set(dla_model *m, const char *sdir, const dla_onnx_test_options 
             free(ins[i]->name);
             ins[i]->name = NULL;
         }
-        /* bfloat16 test inputs are stored as uint16 (see compare()) */
+        /* bfloat16 test inputs are stored as uint16 (see dla_tensor_compare()) */
         int k = known ? -1 : i;
         for (int j = 0; known && j < dla_model_num_inputs(m); j++) {
             dla_tensor info;
@@ -194,7 +193,7 @@ static void run_set(dla_model *m, const char *sdir, const dla_onnx_test_options 
         goto out;
     }
     for (int i = 0; i < n_want; i++)
-        if (!compare(got[i], want[i], rtol, atol, &res->max_abs_err, res->message, sizeof res->message)) {
+        if (!dla_tensor_compare(got[i], want[i], rtol, atol, &res->max_abs_err, res->message, sizeof res->message)) {
             res->verdict = DLA_TEST_FAIL;
             goto out;
         }

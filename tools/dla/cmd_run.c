@@ -1,7 +1,7 @@
 /* dla run: execute an ONNX model on the host FP32 reference executor, or run ONNX backend tests. */
 #include "cli.h"
-#include "dla/conformance.h"
 #include "dla/model.h"
+#include "dla/conformance.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,12 +15,13 @@
 
 static const char run_usage[] =
     "usage: dla run MODEL.onnx --input NAME=FILE [--input ...] --output-dir DIR [--threads N] [--shapes S]\n"
-    "                          [--bench N] [--top K]\n"
+    "                          [--bench N] [--top K] [--expect NAME=FILE.npy]\n"
     "       dla run --onnx-test DIR [--exceptions FILE] [--threads N] [--verbose]\n"
     "\n"
     "FILE is .npy or an ONNX TensorProto .pb. Each output is written as DIR/<output name>.npy (characters\n"
     "outside [A-Za-z0-9_.-] become '_'). --bench N runs N timed iterations after one warm-up and prints one\n"
-    "JSON line. --top K prints the K best classes of each row of a 2-D float output.\n"
+    "JSON line. --top K prints the K best classes of each row of a 2-D float output. --expect compares an\n"
+    "output with a .npy (tolerance 1e-3 of its largest magnitude) and exits 1 on a mismatch.\n"
     "--onnx-test runs one backend-test directory (model.onnx + test_data_set_*/) or every such\n"
     "directory below DIR, and prints PASS/FAIL/SKIP per test and a summary line.\n";
 
@@ -226,8 +227,49 @@ static void print_top(const dla_tensor *t, int k)
     }
 }
 
+/* --expect NAME=FILE.npy: compares output NAME with the file (rtol 1e-3, atol 1e-5 relative to the largest
+ * expected magnitude); returns 0 when every expectation holds. */
+static int check_expectations(dla_tensor **outs, int n_out, char **specs, int n_spec)
+{
+    int bad = 0;
+    for (int i = 0; i < n_spec; i++) {
+        char *eq = strchr(specs[i], '=');
+        if (!eq) {
+            fprintf(stderr, "dla run: --expect '%s' is not NAME=FILE.npy\n", specs[i]);
+            return 1;
+        }
+        *eq = '\0';
+        int k = 0;
+        while (k < n_out && strcmp(outs[k]->name, specs[i]) != 0)
+            k++;
+        dla_tensor *want = NULL;
+        dla_status st = k < n_out ? dla_tensor_load(eq + 1, &want) : DLA_ERR_INVALID_ARG;
+        if (k == n_out)
+            fprintf(stderr, "dla run: --expect: the model has no output '%s'\n", specs[i]);
+        else if (st != DLA_OK)
+            cli_fail("run", st);
+        if (st != DLA_OK) {
+            *eq = '=';
+            return 1;
+        }
+        double scale = 0, err = 0;
+        for (size_t j = 0; want->dtype == DLA_FLOAT32 && j < want->nbytes / 4; j++) {
+            double v = ((const float *)want->data)[j];
+            scale = v > scale ? v : -v > scale ? -v : scale;
+        }
+        char msg[512] = "";
+        int ok = dla_tensor_compare(outs[k], want, 0, 1e-3 * scale + 1e-5, &err, msg, sizeof msg);
+        printf("%s %s vs %s: max |err| %.3g (largest expected |value| %.3g)%s%s\n", ok ? "MATCH" : "MISMATCH",
+               specs[i], eq + 1, err, scale, ok ? "" : ": ", msg);
+        bad |= !ok;
+        *eq = '=';
+        dla_tensor_destroy(want);
+    }
+    return bad;
+}
+
 static int run_model(const char *model, char **in_specs, int n_in, const char *out_dir, const char *shapes,
-                     int threads, int bench, int top)
+                     int threads, int bench, int top, char **expects, int n_expect)
 {
     int rc = 1;
     dla_tensor *ins[MAX_INPUTS] = {0};
@@ -283,6 +325,8 @@ static int run_model(const char *model, char **in_specs, int n_in, const char *o
     }
     for (int i = 0; top > 0 && i < n_out; i++)
         print_top(outs[i], top);
+    if (check_expectations(outs, n_out, expects, n_expect) != 0)
+        goto out;
     if (out_dir) {
         if (!is_dir(out_dir) && mkdir(out_dir, 0777) != 0) {
             fprintf(stderr, "dla run: --output-dir %s: %s\n", out_dir, strerror(errno));
@@ -314,8 +358,8 @@ out:
 int cmd_run(int argc, char **argv)
 {
     const char *model = NULL, *out_dir = NULL, *onnx_test = NULL, *exc = NULL, *shapes = NULL;
-    char *inputs[MAX_INPUTS];
-    int n_in = 0, verbose = 0;
+    char *inputs[MAX_INPUTS], *expects[MAX_INPUTS];
+    int n_in = 0, n_expect = 0, verbose = 0;
     long threads = 0, bench = 0, top = 0;
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -325,6 +369,12 @@ int cmd_run(int argc, char **argv)
                 return 2;
             }
             inputs[n_in++] = (char *)v;
+        } else if ((v = cli_value(argc, argv, &i, "--expect"))) {
+            if (n_expect == MAX_INPUTS) {
+                fprintf(stderr, "dla run: more than %d --expect flags\n", MAX_INPUTS);
+                return 2;
+            }
+            expects[n_expect++] = (char *)v;
         } else if ((v = cli_value(argc, argv, &i, "--output-dir")))
             out_dir = v;
         else if ((v = cli_value(argc, argv, &i, "--onnx-test")))
@@ -368,9 +418,9 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "dla run: no model given\n%s", run_usage);
         return 2;
     }
-    if (!out_dir && !bench && !top) {
-        fprintf(stderr, "dla run: --output-dir DIR is required (or --bench N, --top K)\n");
+    if (!out_dir && !bench && !top && !n_expect) {
+        fprintf(stderr, "dla run: --output-dir DIR is required (or --bench N, --top K, --expect)\n");
         return 2;
     }
-    return run_model(model, inputs, n_in, out_dir, shapes, (int)threads, (int)bench, (int)top);
+    return run_model(model, inputs, n_in, out_dir, shapes, (int)threads, (int)bench, (int)top, expects, n_expect);
 }

@@ -35,7 +35,8 @@ dla_status dla_tensor_create(const char *name, dla_dtype dtype, int rank, const 
         return base_error(DLA_ERR_NOMEM, "out of memory");
     t->dtype = dtype;
     t->rank = rank;
-    memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
+    if (rank)
+        memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
     t->nbytes = numel * dla_dtype_size(dtype);
     t->data = calloc(1, t->nbytes ? t->nbytes : 1);
     t->name = name ? strdup(name) : NULL;
@@ -97,7 +98,8 @@ static dla_status load_pb(const char *path, const void *bytes, size_t size, dla_
     t->name = name;
     t->dtype = (dla_dtype)dt;
     t->rank = rank;
-    memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
+    if (rank)
+        memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
     t->data = data;
     t->nbytes = numel_of(rank, dims) * ir_dtype_size(dt);
     *out = t;

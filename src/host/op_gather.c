@@ -46,6 +46,19 @@ dla_status host_shp_gather(host_ctx *ctx, ir_node *n)
     return DLA_OK;
 }
 
+/* GatherElements/ScatterElements: indices may be smaller than data on the other axes, never larger. */
+static dla_status index_dims_fit(const ir_node *n, const ir_tensor *x, const ir_tensor *ind, int axis)
+{
+    if (ind->rank != x->rank)
+        return ir_node_error(n, DLA_ERR_INVALID_ARG, "indices have rank %d but data has rank %d", ind->rank,
+                             x->rank);
+    for (int k = 0; k < x->rank; k++)
+        if (k != axis && ind->dims[k] > x->dims[k])
+            return ir_node_error(n, DLA_ERR_INVALID_ARG, "indices dim %d is %lld, more than the data's %lld", k,
+                                 (long long)ind->dims[k], (long long)x->dims[k]);
+    return DLA_OK;
+}
+
 dla_status host_shp_gather_elements(host_ctx *ctx, ir_node *n)
 {
     const ir_tensor *x = n->in[0], *ind = n->in[1];
@@ -53,6 +66,7 @@ dla_status host_shp_gather_elements(host_ctx *ctx, ir_node *n)
     int r = x->rank;
     int axis = ir_norm_axis(ir_attr_int(n, "axis", 0), r);
     int64_t xstr[IR_MAX_RANK], coord[IR_MAX_RANK] = {0};
+    BASE_TRY(index_dims_fit(n, x, ind, axis));
     host_contig_strides(r, x->dims, xstr);
     size_t es = ir_dtype_size(x->dtype);
     int64_t ni = ir_tensor_numel(ind);
@@ -91,8 +105,12 @@ dla_status host_shp_gather_nd(host_ctx *ctx, ir_node *n)
     int b = (int)ir_attr_int(n, "batch_dims", 0), q = ind->rank;
     int64_t m = ind->dims[q - 1], xstr[IR_MAX_RANK], batch = 1, per_batch = 1, slice = 1;
     host_contig_strides(x->rank, x->dims, xstr);
-    for (int i = 0; i < b; i++)
+    for (int i = 0; i < b; i++) {
+        if (ind->dims[i] != x->dims[i])
+            return ir_node_error(n, DLA_ERR_INVALID_ARG, "batch dim %d is %lld in indices but %lld in data", i,
+                                 (long long)ind->dims[i], (long long)x->dims[i]);
         batch *= x->dims[i];
+    }
     for (int i = b; i < q - 1; i++)
         per_batch *= ind->dims[i];
     for (int i = b + (int)m; i < x->rank; i++)
@@ -160,6 +178,7 @@ dla_status host_shp_scatter_elements(host_ctx *ctx, ir_node *n)
     if (y->data != x->data)
         memcpy(y->data, x->data, ir_tensor_nbytes(x));
     int axis = ir_norm_axis(ir_attr_int(n, "axis", 0), r);
+    BASE_TRY(index_dims_fit(n, x, ind, axis));
     reduction red = reduction_of(n);
     int64_t xstr[IR_MAX_RANK], coord[IR_MAX_RANK] = {0};
     host_contig_strides(r, x->dims, xstr);
@@ -251,7 +270,7 @@ dla_status host_shp_range(host_ctx *ctx, ir_node *n)
     } else {
         int64_t a = ir_get_i64(s->dtype, s->data, 0), dl = ir_get_i64(d->dtype, d->data, 0);
         for (int64_t i = 0; i < cnt; i++)
-            ir_set_i64(y->dtype, y->data, (size_t)i, a + i * dl);
+            ir_set_i64(y->dtype, y->data, (size_t)i, (int64_t)((uint64_t)a + (uint64_t)i * (uint64_t)dl));
     }
     return DLA_OK;
 }

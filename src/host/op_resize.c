@@ -292,6 +292,11 @@ dla_status host_shp_resize(host_ctx *ctx, ir_node *n)
         if (p.out_dims[a] != y->dims[a])
             return ir_node_error(n, DLA_ERR_INTERNAL, "axis %d: planned %lld but output dim %lld", a,
                                  (long long)p.out_dims[a], (long long)y->dims[a]);
+    if (ir_tensor_numel(y) > 0)
+        for (int a = 0; a < x->rank; a++)
+            if (x->dims[a] == 0)
+                return ir_node_error(n, DLA_ERR_INVALID_ARG, "axis %d of the input is empty but resizes to %lld", a,
+                                     (long long)y->dims[a]);
     if (p.mode == IR_RESIZE_NEAREST)
         return resize_nearest(n, &p);
     return resize_interp(n, &p);

@@ -143,6 +143,7 @@ const host_op_entry host_ops_shape[] = {
     {IR_OP_GatherND, host_shp_gather_nd},
     {IR_OP_ScatterElements, host_shp_scatter_elements},
     {IR_OP_ScatterND, host_shp_scatter_nd},
+    {IR_OP_Scatter, host_shp_scatter_elements},
     {IR_OP_Shape, exec_shape},
     {IR_OP_Size, exec_size},
     {IR_OP_ConstantOfShape, host_shp_constant_of_shape},

@@ -139,8 +139,9 @@ dla_status ir_shp_infer_onehot(ir_node *n)
             return ir_node_error(n, DLA_ERR_INVALID_ARG, "depth has %lld elements; it must be a scalar",
                                  (long long)ir_tensor_numel(depth));
         dep = ir_get_i64(depth->dtype, depth->data, 0);
-        if (dep < 1)
-            return ir_node_error(n, DLA_ERR_INVALID_ARG, "depth is %lld; it must be >= 1", (long long)dep);
+        if (dep < 1 || dep > IR_MAX_NUMEL)
+            return ir_node_error(n, DLA_ERR_INVALID_ARG, "depth is %lld; it must be in [1, %lld]", (long long)dep,
+                                 (long long)IR_MAX_NUMEL);
     }
     int64_t d[IR_MAX_RANK];
     for (int i = 0, s = 0; i < r; i++)
@@ -220,7 +221,10 @@ dla_status ir_shp_infer_tile(ir_node *n)
         if (rep[i] < 0)
             return ir_node_error(n, DLA_ERR_INVALID_ARG, "repeats[%d] is %lld; it must be >= 0", i,
                                  (long long)rep[i]);
-        d[i] = x->dims[i] < 0 ? -1 : x->dims[i] * rep[i];
+        d[i] = -1;
+        if (x->dims[i] >= 0 && (__builtin_mul_overflow(x->dims[i], rep[i], &d[i]) || d[i] > IR_MAX_NUMEL))
+            return ir_node_error(n, DLA_ERR_INVALID_ARG, "axis %d: %lld x %lld repeats exceeds %lld elements", i,
+                                 (long long)x->dims[i], (long long)rep[i], (long long)IR_MAX_NUMEL);
     }
     ir_shp_set_out(y, x->dtype, x->rank, d);
     return DLA_OK;
@@ -251,10 +255,12 @@ dla_status ir_shp_infer_range(ir_node *n)
             int64_t d = ir_get_i64(dl->dtype, dl->data, 0);
             if (d == 0)
                 return ir_node_error(n, DLA_ERR_INVALID_ARG, "delta is 0; it must be non-zero");
-            if (d > 0)
-                cnt = b > a ? (b - a - 1) / d + 1 : 0;
-            else
-                cnt = a > b ? (a - b - 1) / -d + 1 : 0;
+            /* spans in unsigned arithmetic: limit - start may exceed INT64_MAX */
+            uint64_t span = d > 0 ? (uint64_t)b - (uint64_t)a : (uint64_t)a - (uint64_t)b;
+            uint64_t step = d > 0 ? (uint64_t)d : (uint64_t)0 - (uint64_t)d;
+            int ahead = d > 0 ? b > a : a > b;
+            uint64_t c = ahead ? (span - 1) / step + 1 : 0;
+            cnt = c > (uint64_t)IR_MAX_NUMEL ? IR_MAX_NUMEL + 1 : (int64_t)c;
             if (cnt > IR_MAX_NUMEL)
                 return ir_node_error(n, DLA_ERR_INVALID_ARG, "range has %lld elements; the limit is %lld",
                                      (long long)cnt, (long long)IR_MAX_NUMEL);

@@ -94,8 +94,9 @@ static dla_status apply_sizes(const ir_node *n, ir_resize_plan *p, const int *ax
     double common = keep == 1 ? INFINITY : 0;
     for (int j = 0; j < na; j++) {
         int a = axes[j];
-        if (sz[j] < 0)
-            return ir_node_error(n, DLA_ERR_INVALID_ARG, "sizes[%d] is %g; sizes must be >= 0", j, sz[j]);
+        if (!(sz[j] >= 0 && sz[j] <= (double)IR_MAX_NUMEL))
+            return ir_node_error(n, DLA_ERR_INVALID_ARG, "sizes[%d] is %g; sizes must be in [0, %lld]", j, sz[j],
+                                 (long long)IR_MAX_NUMEL);
         if (p->in_dims[a] <= 0)
             continue;
         double s = sz[j] / (double)p->in_dims[a];
@@ -108,8 +109,11 @@ static dla_status apply_sizes(const ir_node *n, ir_resize_plan *p, const int *ax
             continue;
         }
         if (keep) {
+            double v = floor(common * (double)p->in_dims[a] + 0.5);
+            if (!(v <= (double)IR_MAX_NUMEL))
+                return ir_node_error(n, DLA_ERR_INVALID_ARG, "axis %d would resize to %g elements", a, v);
             p->scale[a] = common;
-            p->out_dims[a] = (int64_t)floor(common * (double)p->in_dims[a] + 0.5);
+            p->out_dims[a] = (int64_t)v;
         } else {
             p->out_dims[a] = (int64_t)sz[j];
             p->scale[a] = p->in_dims[a] ? sz[j] / (double)p->in_dims[a] : 1.0;
@@ -206,8 +210,9 @@ dla_status ir_resize_plan_make(const ir_node *n, ir_resize_plan *p, int *known)
     } else {
         for (int j = 0; j < na; j++) {
             int a = axes[j];
-            if (!(sc[j] > 0))
-                return ir_node_error(n, DLA_ERR_INVALID_ARG, "scale %d is %g; scales must be > 0", j, sc[j]);
+            if (!(sc[j] > 0) || (x->dims[a] >= 0 && !((double)x->dims[a] * sc[j] <= (double)IR_MAX_NUMEL)))
+                return ir_node_error(n, DLA_ERR_INVALID_ARG, "scale %d is %g; scales must be > 0 and keep the axis "
+                                     "within %lld elements", j, sc[j], (long long)IR_MAX_NUMEL);
             p->scale[a] = sc[j];
             /* the ONNX reference scales the float32 scale in double precision and truncates */
             p->out_dims[a] = x->dims[a] < 0 ? -1 : (int64_t)floor((double)x->dims[a] * sc[j]);

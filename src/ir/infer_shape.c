@@ -71,8 +71,9 @@ static dla_status infer_reshape(ir_node *n)
         }
         if (shape[i] < 0)
             all_known = 0;
-        else
-            known_prod *= shape[i];
+        else if (__builtin_mul_overflow(known_prod, shape[i], &known_prod) || known_prod > IR_MAX_NUMEL)
+            return ir_node_error(n, DLA_ERR_INVALID_ARG, "target shape has more than %lld elements",
+                                 (long long)IR_MAX_NUMEL);
     }
     int64_t numel = ir_tensor_numel(x);
     if (infer_at >= 0) {
@@ -103,9 +104,8 @@ static int64_t dims_prod(const int64_t *d, int from, int to)
 {
     int64_t p = 1;
     for (int i = from; i < to; i++) {
-        if (d[i] < 0)
+        if (d[i] < 0 || __builtin_mul_overflow(p, d[i], &p))
             return -1;
-        p *= d[i];
     }
     return p;
 }
@@ -325,7 +325,8 @@ static dla_status infer_concat(ir_node *n)
             if (!t)
                 continue;
             if (j == axis) {
-                d[j] = d[j] < 0 || t->dims[j] < 0 ? -1 : d[j] + t->dims[j];
+                if (d[j] < 0 || t->dims[j] < 0 || __builtin_add_overflow(d[j], t->dims[j], &d[j]))
+                    d[j] = -1;
             } else if (t->dims[j] >= 0) {
                 if (d[j] >= 0 && d[j] != t->dims[j])
                     return ir_node_error(n, DLA_ERR_INVALID_ARG,
@@ -380,9 +381,9 @@ dla_status ir_split_plan(const ir_node *n, const ir_tensor *x, int *axis, int64_
     if (k >= 0) {
         int64_t sum = 0;
         for (int i = 0; i < k; i++) {
-            if (sizes[i] < 0)
-                return ir_node_error(n, DLA_ERR_INVALID_ARG, "split size %d is %lld; sizes must be >= 0", i,
-                                     (long long)sizes[i]);
+            if (sizes[i] < 0 || sizes[i] > IR_MAX_NUMEL)
+                return ir_node_error(n, DLA_ERR_INVALID_ARG, "split size %d is %lld; sizes must be in [0, %lld]", i,
+                                     (long long)sizes[i], (long long)IR_MAX_NUMEL);
             sum += sizes[i];
         }
         if (dim >= 0 && sum != dim)
@@ -480,6 +481,7 @@ const ir_infer_entry ir_infer_shape[] = {
     {IR_OP_GatherND, ir_shp_infer_gather_nd, 2, 2, 1, 1},
     {IR_OP_ScatterElements, ir_shp_infer_scatter, 3, 3, 1, 1},
     {IR_OP_ScatterND, ir_shp_infer_scatter, 3, 3, 1, 1},
+    {IR_OP_Scatter, ir_shp_infer_scatter, 3, 3, 1, 1},
     {IR_OP_Shape, infer_shape_op, 1, 1, 1, 1},
     {IR_OP_Size, infer_size, 1, 1, 1, 1},
     {IR_OP_ConstantOfShape, ir_shp_infer_constant_of_shape, 1, 1, 1, 1},

@@ -228,6 +228,10 @@ dla_status ir_shp_infer_pad(ir_node *n)
     int64_t pads[2 * IR_MAX_RANK], d[IR_MAX_RANK];
     int known;
     BASE_TRY(ir_pad_plan(n, x->rank, pads, &known));
+    for (int i = 0; i < 2 * x->rank && known; i++)
+        if (pads[i] < -IR_MAX_NUMEL || pads[i] > IR_MAX_NUMEL)
+            return ir_node_error(n, DLA_ERR_INVALID_ARG, "pad %d is %lld; the limit is %lld", i, (long long)pads[i],
+                                 (long long)IR_MAX_NUMEL);
     for (int i = 0; i < x->rank; i++) {
         if (!known || x->dims[i] < 0) {
             d[i] = -1;
@@ -249,8 +253,8 @@ dla_status ir_shp_infer_pad(ir_node *n)
 static dla_status blocksize_of(ir_node *n, const ir_tensor *x, int64_t *b)
 {
     *b = ir_attr_int(n, "blocksize", 0);
-    if (*b < 1)
-        return ir_node_error(n, DLA_ERR_INVALID_ARG, "blocksize is %lld; it must be >= 1", (long long)*b);
+    if (*b < 1 || *b > 65536)
+        return ir_node_error(n, DLA_ERR_INVALID_ARG, "blocksize is %lld; it must be in [1, 65536]", (long long)*b);
     if (x->rank >= 0 && x->rank != 4)
         return ir_node_error(n, DLA_ERR_INVALID_ARG, "input has rank %d; the op needs a 4-D NCHW input", x->rank);
     return DLA_OK;

@@ -173,6 +173,59 @@ static void test_activations(void)
     free(bv);
 }
 
+static double ref_unary(ir_op op, double x)
+{
+    switch (op) {
+    case IR_OP_Exp: return exp(x);
+    case IR_OP_Sigmoid: return 1.0 / (1.0 + exp(-x));
+    case IR_OP_Tanh: return tanh(x);
+    case IR_OP_Elu: return x < 0 ? expm1(x) : x;
+    case IR_OP_Mish: return x * tanh(log1p(exp(x)));
+    default: return 0;
+    }
+}
+
+/* The float32 exp-based kernels (own vectorised exp) against double libm, in relative terms, from tiny through
+ * huge arguments, including both sides of the series/exp switch points. */
+static void test_exp_accuracy(void)
+{
+    enum { N = 4001 };
+    static float xv[N];
+    for (int i = 0; i < N; i++)
+        xv[i] = (float)(i - 2000) * 0.0173f;
+    xv[0] = -103.5f, xv[1] = 88.7f, xv[2] = 1e-6f, xv[3] = -1e-6f, xv[4] = 0.2999f, xv[5] = -0.3001f;
+    xv[6] = -87.5f, xv[7] = 25.0f, xv[8] = -25.0f;
+    ir_tensor *x = f32(1, (int64_t[]){N}, xv);
+    ir_op ops[] = {IR_OP_Exp, IR_OP_Sigmoid, IR_OP_Tanh, IR_OP_Elu, IR_OP_Mish};
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+        ir_node *n = unary(ops[k], x);
+        double worst = 0;
+        int at = 0;
+        for (int i = 0; i < N; i++) {
+            double want = ref_unary(ops[k], xv[i]), got = ((float *)n->out[0]->data)[i];
+            double err = fabs(got - want) / fmax(fabs(want), 1e-30);
+            if (fabs(want) < 1e-37) /* subnormal results: absolute */
+                err = fabs(got - want) / 1e-37;
+            if (err > worst)
+                worst = err, at = i;
+        }
+        if (worst > 6e-7)
+            fprintf(stderr, "  %s: relative error %g at x = %g\n", ir_op_name(ops[k]), worst, xv[at]);
+        CHECK(worst <= 6e-7);
+        release(n);
+    }
+    /* overflow and underflow ends */
+    ir_tensor *e = f32(1, (int64_t[]){4}, (float[]){89.0f, -110.0f, INFINITY, -INFINITY});
+    ir_node *n = unary(IR_OP_Exp, e);
+    const float *o = n->out[0]->data;
+    CHECK(isinf(o[0]) && o[1] == 0 && isinf(o[2]) && o[3] == 0);
+    release(n);
+    n = unary(IR_OP_Sigmoid, e);
+    o = n->out[0]->data;
+    CHECK(o[0] == 1 && o[1] >= 0 && o[1] < 1e-40 && o[2] == 1 && o[3] == 0);
+    release(n);
+}
+
 static void test_unary_math(void)
 {
     int64_t d[] = {8};
@@ -602,6 +655,7 @@ int main(void)
     CHECK_OK(host_ctx_init(&ctx, 4));
     CHECK_OK(ir_graph_create(&g));
     test_activations();
+    test_exp_accuracy();
     test_unary_math();
     test_clip();
     test_broadcast_add();

@@ -4,10 +4,16 @@
  * hot path: contiguous, vectorisable, OpenMP above EW_PAR_MIN elements) and once over doubles read and written
  * with ir_get_f64/ir_set_f64 for the other float types. Integer inputs keep exact integer semantics for the ops
  * defined on them (Relu, Abs, Neg, Sign, Clip); others go through the double path and truncate back. */
+/* Lets GCC if-convert and vectorise selects such as x >= 0 ? x : a * x (we never read FP exception flags). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+
 #include "host/op_elementwise.h"
 
 #include <float.h>
 #include <stdint.h>
+#include <string.h>
 #include <tgmath.h>
 
 typedef struct uparams {
@@ -83,10 +89,94 @@ static void get_params(const ir_node *n, uparams *p)
             bias = (T)p->bias;                                                                                \
     (void)alpha, (void)beta, (void)gamma, (void)lambd, (void)bias
 
+/* ---- float32: vectorisable exp and what is built on it ----------------------------------------------- */
+
+static inline float bits_to_f32(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* exp(x) within 1 ulp over the whole float range (subnormal results included), branch-free so loops over it
+ * vectorise: x = n ln2 + r, |r| <= ln2/2 (ln2 split in two for an exact product), e^r by the Cephes minimax
+ * polynomial, 2^n applied as two factors so neither exponent field leaves the normal range. */
+static inline float ew_expf(float x)
+{
+    float xc = x > 89.0f ? 89.0f : x;
+    xc = xc < -104.0f ? -104.0f : xc;
+    float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f; /* round to nearest */
+    float r = xc - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float y = p * r * r + r + 1.0f;
+    int32_t k = (int32_t)n, k1 = k >> 1, k2 = k - k1;
+    return y * bits_to_f32((uint32_t)(k1 + 127) << 23) * bits_to_f32((uint32_t)(k2 + 127) << 23);
+}
+
+/* e^x - 1 without cancellation near 0 (Taylor to x^7 below |x| = 0.3, error < 1e-8 relative). */
+static inline float ew_expm1f(float x)
+{
+    float s = x * (1 + x * (0.5f + x * (1.0f / 6 + x * (1.0f / 24 + x * (1.0f / 120 + x * (1.0f / 720 +
+                                                                                          x * (1.0f / 5040)))))));
+    float e = ew_expf(x) - 1.0f;
+    return fabsf(x) < 0.3f ? s : e;
+}
+
+/* tanh from e^-2|x|, with its Taylor series below |x| = 0.3 where 1 - e would cancel. */
+static inline float ew_tanhf(float x)
+{
+    float ax = fabsf(x), x2 = x * x;
+    float e = ew_expf(-2.0f * ax), t = (1.0f - e) / (1.0f + e);
+    float s = x * (1 + x2 * (-1.0f / 3 + x2 * (2.0f / 15 + x2 * (-17.0f / 315 + x2 * (62.0f / 2835 +
+                                                                                     x2 * (-1382.0f / 155925))))));
+    return ax < 0.3f ? s : (x < 0 ? -t : t);
+}
+
+/* 1 / (1 + e^-x) from e^-|x|, so neither side overflows. */
+static inline float ew_sigmoidf(float x)
+{
+    float e = ew_expf(-fabsf(x)), d = 1.0f / (1.0f + e);
+    return x >= 0 ? d : e * d;
+}
+
+/* The ops whose libm form would not vectorise; 0 for the rest. */
+static int unary_f32_exp(ir_op op, const uparams *p, const float *in, float *out, int64_t cnt, int nt)
+{
+    const float alpha = (float)p->alpha, gamma = (float)p->gamma;
+#define LOOP(expr)                                                                                            \
+    _Pragma("omp parallel for if(cnt >= EW_PAR_MIN) num_threads(nt) schedule(static)")                        \
+    for (int64_t i = 0; i < cnt; i++) {                                                                       \
+        const float x = in[i];                                                                                \
+        out[i] = (expr);                                                                                      \
+    }                                                                                                         \
+    return 1
+    switch (op) {
+    case IR_OP_Exp: LOOP(ew_expf(x));
+    case IR_OP_Sigmoid: LOOP(ew_sigmoidf(x));
+    case IR_OP_Tanh: LOOP(ew_tanhf(x));
+    case IR_OP_Elu: LOOP(x < 0 ? alpha * ew_expm1f(x) : x);
+    case IR_OP_Selu: LOOP(x > 0 ? gamma * x : gamma * alpha * ew_expm1f(x));
+    case IR_OP_Celu: LOOP((x > 0 ? x : 0) + (x < 0 ? alpha * ew_expm1f(x / alpha) : 0));
+    case IR_OP_Mish: { /* tanh(log(1 + n)) = n (n + 2) / (n (n + 2) + 2) with n = e^x */
+        LOOP(x > 20 ? x : x * (ew_expf(x) * (ew_expf(x) + 2)) / (ew_expf(x) * (ew_expf(x) + 2) + 2));
+    }
+    default: return 0;
+    }
+#undef LOOP
+}
+
 static int unary_f32(ir_op op, const uparams *p, const float *in, float *out, int64_t cnt, int nt)
 {
     typedef float T;
     PARAMS_AS_T;
+    if (unary_f32_exp(op, p, in, out, cnt, nt))
+        return 1;
     switch (op) {
 #define X(name, expr)                                                                                         \
     case IR_OP_##name:                                                                                        \

@@ -186,6 +186,14 @@ static void pass(const taps *t, int64_t outer, int64_t in, int64_t out, int64_t 
                     d[i] = ext;
                 continue;
             }
+            if (inner == 1) { /* the last axis: a short dot product per output */
+                const float *so = src + o * in;
+                float v = 0;
+                for (int k = 0; k < t->n; k++)
+                    v += w[k] * so[ix[k]];
+                d[0] = v;
+                continue;
+            }
             const float *s0 = src + (o * in + ix[0]) * inner;
             for (int64_t i = 0; i < inner; i++)
                 d[i] = w[0] * s0[i];

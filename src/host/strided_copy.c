@@ -1,8 +1,8 @@
 /* The strided copy behind Transpose, Slice, Expand, Tile, Pad, DepthToSpace and SpaceToDepth (op_shape.h).
  *
- * After merging axes that run on contiguously in both source and destination, three inner loops cover the
- * cases: rows contiguous on both sides (memcpy), a transpose (some outer axis is the source's contiguous one:
- * 32x32 tiles so both sides stay in cache), and anything else (one element at a time by size). */
+ * After merging axes that run on contiguously in both source and destination, the innermost two axes form a
+ * 2-D block: rows contiguous on both sides go through memcpy; otherwise 32x32 tiles keep both sides in cache
+ * (for a transpose the block pairs the destination's contiguous axis with the source's). */
 #include "host/op_shape.h"
 
 #include <string.h>
@@ -45,9 +45,16 @@ static void copy_row(size_t es, int64_t n, char *d, int64_t ds, const char *s, i
 #undef ROW
 }
 
-/* dst[a * da + b] = src[a + b * sb] for a < na, b < nb, in tiles. */
-static void copy_tile2d(size_t es, int64_t na, int64_t nb, char *d, int64_t da, const char *s, int64_t sb)
+/* dst[a * da + b * db] = src[a * sa + b * sb] for a < na, b < nb, in cache tiles (a transpose when the source
+ * runs along a and the destination along b; a plain row loop otherwise). */
+static void copy_2d(size_t es, int64_t na, int64_t nb, char *d, int64_t da, int64_t db, const char *s, int64_t sa,
+                    int64_t sb)
 {
+    if (db == 1 && sb == 1) {
+        for (int64_t a = 0; a < na; a++)
+            memcpy(d + a * da * (int64_t)es, s + a * sa * (int64_t)es, (size_t)nb * es);
+        return;
+    }
 #define T2D(T)                                                                                                \
     do {                                                                                                      \
         T *dt = (T *)(void *)d;                                                                               \
@@ -57,7 +64,7 @@ static void copy_tile2d(size_t es, int64_t na, int64_t nb, char *d, int64_t da, 
                 int64_t a1 = a0 + TILE < na ? a0 + TILE : na, b1 = b0 + TILE < nb ? b0 + TILE : nb;           \
                 for (int64_t a = a0; a < a1; a++)                                                             \
                     for (int64_t b = b0; b < b1; b++)                                                         \
-                        dt[a * da + b] = st[a + b * sb];                                                      \
+                        dt[a * da + b * db] = st[a * sa + b * sb];                                            \
             }                                                                                                 \
     } while (0)
     switch (es) {
@@ -68,7 +75,7 @@ static void copy_tile2d(size_t es, int64_t na, int64_t nb, char *d, int64_t da, 
     default:
         for (int64_t a = 0; a < na; a++)
             for (int64_t b = 0; b < nb; b++)
-                memcpy(d + (a * da + b) * (int64_t)es, s + (a + b * sb) * (int64_t)es, es);
+                memcpy(d + (a * da + b * db) * (int64_t)es, s + (a * sa + b * sb) * (int64_t)es, es);
     }
 #undef T2D
 }
@@ -102,10 +109,12 @@ void host_strided_copy(size_t es, int rank, const int64_t *dims, void *dst, cons
         memcpy(dst, src, es);
         return;
     }
-    int last = r - 1, tj = -1;
+    /* the inner 2-D block: the last axis and, for a transpose, the source's contiguous axis, else the one
+     * before the last */
+    int last = r - 1, tj = r >= 2 ? r - 2 : -1;
     if (ds[last] == 1 && ss[last] != 1)
         for (int i = 0; i < last; i++)
-            if (ss[i] == 1 && d[i] >= 4 && d[last] >= 4)
+            if (ss[i] == 1)
                 tj = i;
     /* outer axes: all but the row axis (and the tile's second axis) */
     int64_t od[HOST_COPY_MAX_RANK], ods[HOST_COPY_MAX_RANK], oss[HOST_COPY_MAX_RANK];
@@ -134,7 +143,7 @@ void host_strided_copy(size_t es, int rank, const int64_t *dims, void *dst, cons
             doff += idx * ods[k];
         }
         if (tj >= 0)
-            copy_tile2d(es, d[tj], d[last], db + doff * ies, ds[tj], sb + so * ies, ss[last]);
+            copy_2d(es, d[tj], d[last], db + doff * ies, ds[tj], ds[last], sb + so * ies, ss[tj], ss[last]);
         else
             copy_row(es, d[last], db + doff * ies, ds[last], sb + so * ies, ss[last]);
     }

@@ -432,6 +432,12 @@ static void test_pow(void)
     ir_node *n = binary(IR_OP_Pow, base, e64); /* output has the base's type */
     check_f32(n->out[0], (float[]){1, 32, 729}, 3, 0);
     release(n);
+    n = binary(IR_OP_Pow, f32(1, (int64_t[]){3}, (float[]){-3, 1.5f, 0}), f32(0, NULL, (float[]){2}));
+    check_f32(n->out[0], (float[]){9, 2.25f, 0}, 3, 0);
+    release(n);
+    n = binary(IR_OP_Pow, f32(1, (int64_t[]){2}, (float[]){4, 2}), f32(0, NULL, (float[]){-0.5f}));
+    check_f32(n->out[0], (float[]){0.5f, 0.70710678f}, 2, 1e-7);
+    release(n);
     ir_tensor *ib = tensor(IR_I32, 1, (int64_t[]){3}, (int32_t[]){1, 2, -3});
     n = binary(IR_OP_Pow, ib, tensor(IR_I32, 1, (int64_t[]){3}, (int32_t[]){4, 5, 3}));
     CHECK(n->out[0]->dtype == IR_I32);

@@ -588,18 +588,18 @@ static void test_cast(void)
 
 static void test_quantize(void)
 {
-    ir_tensor *x = f32(1, (int64_t[]){6}, (float[]){0, 1, 3, -3, 1000, 5});
+    ir_tensor *x = f32(1, (int64_t[]){7}, (float[]){0, 1, 3, -3, 1000, 5, NAN});
     ir_tensor *s = f32(0, NULL, (float[]){2});
     ir_tensor *z = tensor(IR_U8, 0, NULL, (uint8_t[]){128});
     ir_node *n = node(IR_OP_QuantizeLinear, 3, (ir_tensor *[]){x, s, z}, 1, 0);
-    CHECK_OK(run(n)); /* 0.5 -> 0, 1.5 -> 2, -1.5 -> -2 (half to even), 500 saturates */
+    CHECK_OK(run(n)); /* 0.5 -> 0, 1.5 -> 2, -1.5 -> -2 (half to even), 500 saturates, NaN -> the zero point */
     CHECK(n->out[0]->dtype == IR_U8);
-    check_i64(n->out[0], (int64_t[]){128, 128, 130, 126, 255, 130}, 6);
+    check_i64(n->out[0], (int64_t[]){128, 128, 130, 126, 255, 130, 128}, 7);
     release(n);
     n = node(IR_OP_QuantizeLinear, 2, (ir_tensor *[]){x, s}, 1, 0); /* default zero point: uint8 0 */
     CHECK_OK(run(n));
     CHECK(n->out[0]->dtype == IR_U8);
-    check_i64(n->out[0], (int64_t[]){0, 0, 2, 0, 255, 2}, 6);
+    check_i64(n->out[0], (int64_t[]){0, 0, 2, 0, 255, 2, 0}, 7);
     release(n);
     /* per axis 1 on [1,2,2], int8 */
     ir_tensor *x3 = f32(3, (int64_t[]){1, 2, 2}, (float[]){10, -10, 10, -400});

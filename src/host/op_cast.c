@@ -164,7 +164,7 @@ dla_status host_quantize(host_ctx *ctx, ir_node *n)
             v = (double)(((const float *)x->data)[i] / (float)sc);
         else
             v = ir_get_f64(x->dtype, x->data, (size_t)i) / sc;
-        v = rint(v) + zp;
+        v = (v != v ? 0 : rint(v)) + zp; /* NaN has no quantized value: the zero point, not undefined behaviour */
         v = v < lo ? lo : v > hi ? hi : v;
         ir_set_i64(y->dtype, y->data, (size_t)i, (int64_t)v);
     }

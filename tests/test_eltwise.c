@@ -616,6 +616,48 @@ static void test_quantize(void)
     CHECK_OK(run(n));
     check_f32(n->out[0], (float[]){10, -10, 10, -236}, 4, 0);
     release(n);
+    /* large tensors (threaded fast paths) against the formula, per tensor and per axis, with exact ties */
+    enum { C = 4, HW = 5000 };
+    static float big[2 * C * HW];
+    static float bscale[C] = {0.5f, 1, 2, 4};
+    static uint8_t bzp[C] = {0, 10, 128, 255};
+    for (int i = 0; i < 2 * C * HW; i++)
+        big[i] = (float)(i % 2000) * 0.25f - 250.0f;
+    ir_tensor *bx = f32(3, (int64_t[]){2, C, HW}, big);
+    ir_tensor *bs = f32(1, (int64_t[]){C}, bscale), *bz = tensor(IR_U8, 1, (int64_t[]){C}, bzp);
+    n = node(IR_OP_QuantizeLinear, 3, (ir_tensor *[]){bx, bs, bz}, 1, 0);
+    CHECK_OK(run(n));
+    int bad = 0;
+    for (int i = 0; i < 2 * C * HW; i++) {
+        int c = (i / HW) % C;
+        double v = rint((double)big[i] / bscale[c]) + bzp[c];
+        v = v < 0 ? 0 : v > 255 ? 255 : v;
+        bad += ((uint8_t *)n->out[0]->data)[i] != (uint8_t)v;
+    }
+    CHECK(bad == 0);
+    ir_tensor *bq = n->out[0];
+    ir_node *dq = node(IR_OP_DequantizeLinear, 3, (ir_tensor *[]){bq, bs, bz}, 1, 0);
+    CHECK_OK(run(dq));
+    bad = 0;
+    for (int i = 0; i < 2 * C * HW; i++) {
+        int c = (i / HW) % C;
+        bad += ((float *)dq->out[0]->data)[i] != (float)(((uint8_t *)bq->data)[i] - bzp[c]) * bscale[c];
+    }
+    CHECK(bad == 0);
+    release(dq);
+    release(n);
+    ir_tensor *s1 = f32(0, NULL, (float[]){0.5f}), *z1 = tensor(IR_I8, 0, NULL, (int8_t[]){3});
+    n = node(IR_OP_QuantizeLinear, 3, (ir_tensor *[]){bx, s1, z1}, 1, 0);
+    CHECK_OK(run(n));
+    bad = 0;
+    for (int i = 0; i < 2 * C * HW; i++) {
+        double v = rint((double)big[i] / 0.5) + 3;
+        v = v < -128 ? -128 : v > 127 ? 127 : v;
+        bad += ((int8_t *)n->out[0]->data)[i] != (int8_t)v;
+    }
+    CHECK(bad == 0);
+    release(n);
+
     /* a scale that does not match the axis is an error naming both sizes */
     ir_tensor *s3 = f32(1, (int64_t[]){3}, (float[]){1, 2, 3});
     n = node(IR_OP_DequantizeLinear, 2, (ir_tensor *[]){q, s3}, 1, 0);

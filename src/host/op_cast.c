@@ -3,6 +3,11 @@
  * Cast follows C casts where ONNX leaves the choice to the implementation: float to integer truncates toward
  * zero (saturating at the int64 range, NaN to 0), to bool is "nonzero", float to float16/bfloat16 rounds to
  * nearest even. Quantization rounds half to even and saturates to the zero point's type. */
+/* Lets GCC if-convert and vectorise the clamps of the quantize loops (we never read FP exception flags). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
+
 #include "host/op_elementwise.h"
 
 #include <math.h>
@@ -142,6 +147,51 @@ static void qrange(ir_dtype t, double *lo, double *hi)
     }
 }
 
+/* float32 -> 8-bit over one run sharing scale s and zero point zp: x / s in float (as the reference), rounded
+ * half to even by the 1.5 * 2^23 trick (exact below 2^22, so clamp first), NaN to the zero point. */
+#define QUANT_RUN(T, LO, HI)                                                                                  \
+    static void quant_run_##T(const float *x, T *y, int64_t len, float s, float zp)                           \
+    {                                                                                                         \
+        for (int64_t i = 0; i < len; i++) {                                                                   \
+            float v = x[i] / s;                                                                               \
+            v = v == v ? v : 0.0f;                                                                            \
+            v = v < -4194304.0f ? -4194304.0f : v;                                                            \
+            v = v > 4194304.0f ? 4194304.0f : v;                                                              \
+            v = ((v + 12582912.0f) - 12582912.0f) + zp;                                                       \
+            v = v < (LO) ? (LO) : v;                                                                          \
+            v = v > (HI) ? (HI) : v;                                                                          \
+            y[i] = (T)(int32_t)v;                                                                             \
+        }                                                                                                     \
+    }
+QUANT_RUN(uint8_t, 0.0f, 255.0f)
+QUANT_RUN(int8_t, -128.0f, 127.0f)
+
+/* float32 in, float32 scale, 8-bit out; 0 when the types do not fit this path. */
+static int quantize_fast(const ir_tensor *x, const ir_tensor *s, const ir_tensor *z, ir_tensor *y, const qaxis *q,
+                         int nt)
+{
+    if (x->dtype != IR_F32 || s->dtype != IR_F32 || (y->dtype != IR_U8 && y->dtype != IR_I8))
+        return 0;
+    int64_t cnt = ir_tensor_numel(y), inner = q->count == 1 ? cnt : q->inner;
+    int64_t blocks = inner ? cnt / inner : 0, chunk = EW_PAR_MIN / 4;
+    if (q->count == 1 && cnt >= EW_PAR_MIN) { /* one run: split it into chunks for the threads */
+        inner = chunk;
+        blocks = (cnt + chunk - 1) / chunk;
+    }
+    const float *xs = x->data, *ss = s->data;
+#pragma omp parallel for if (cnt >= EW_PAR_MIN) num_threads(nt) schedule(static)
+    for (int64_t b = 0; b < blocks; b++) {
+        int64_t c = q->count == 1 ? 0 : b % q->count, start = b * inner;
+        int64_t len = start + inner > cnt ? cnt - start : inner;
+        float zp = z ? (float)ir_get_i64(z->dtype, z->data, (size_t)c) : 0.0f;
+        if (y->dtype == IR_U8)
+            quant_run_uint8_t(xs + start, (uint8_t *)y->data + start, len, ss[c], zp);
+        else
+            quant_run_int8_t(xs + start, (int8_t *)y->data + start, len, ss[c], zp);
+    }
+    return 1;
+}
+
 dla_status host_quantize(host_ctx *ctx, ir_node *n)
 {
     const ir_tensor *x = n->in[0], *s = n->in[1], *z = zero_point(n);
@@ -151,6 +201,8 @@ dla_status host_quantize(host_ctx *ctx, ir_node *n)
     if (z && ir_tensor_numel(z) != q.count)
         return ir_node_error(n, DLA_ERR_INVALID_ARG, "zero point has %lld values, scale %lld",
                              (long long)ir_tensor_numel(z), (long long)q.count);
+    if (quantize_fast(x, s, z, y, &q, ctx->n_threads))
+        return DLA_OK;
     double lo, hi;
     qrange(y->dtype, &lo, &hi);
     int64_t cnt = ir_tensor_numel(y);
@@ -171,6 +223,39 @@ dla_status host_quantize(host_ctx *ctx, ir_node *n)
     return DLA_OK;
 }
 
+/* 8-bit in, float32 scale and out: (x - zp) * s per run of one channel. */
+static int dequantize_fast(const ir_tensor *x, const ir_tensor *s, const ir_tensor *z, ir_tensor *y,
+                           const qaxis *q, int nt)
+{
+    if ((x->dtype != IR_U8 && x->dtype != IR_I8) || s->dtype != IR_F32 || y->dtype != IR_F32)
+        return 0;
+    int64_t cnt = ir_tensor_numel(y), inner = q->count == 1 ? cnt : q->inner;
+    int64_t blocks = inner ? cnt / inner : 0, chunk = EW_PAR_MIN / 4;
+    if (q->count == 1 && cnt >= EW_PAR_MIN) {
+        inner = chunk;
+        blocks = (cnt + chunk - 1) / chunk;
+    }
+    const float *ss = s->data;
+    float *ys = y->data;
+#pragma omp parallel for if (cnt >= EW_PAR_MIN) num_threads(nt) schedule(static)
+    for (int64_t b = 0; b < blocks; b++) {
+        int64_t c = q->count == 1 ? 0 : b % q->count, start = b * inner;
+        int64_t len = start + inner > cnt ? cnt - start : inner;
+        int32_t zp = z ? (int32_t)ir_get_i64(z->dtype, z->data, (size_t)c) : 0;
+        float sc = ss[c];
+        if (x->dtype == IR_U8) {
+            const uint8_t *xs = (const uint8_t *)x->data + start;
+            for (int64_t i = 0; i < len; i++)
+                ys[start + i] = (float)((int32_t)xs[i] - zp) * sc;
+        } else {
+            const int8_t *xs = (const int8_t *)x->data + start;
+            for (int64_t i = 0; i < len; i++)
+                ys[start + i] = (float)((int32_t)xs[i] - zp) * sc;
+        }
+    }
+    return 1;
+}
+
 dla_status host_dequantize(host_ctx *ctx, ir_node *n)
 {
     const ir_tensor *x = n->in[0], *s = n->in[1], *z = zero_point(n);
@@ -182,6 +267,8 @@ dla_status host_dequantize(host_ctx *ctx, ir_node *n)
                              (long long)ir_tensor_numel(z), (long long)q.count);
     int64_t cnt = ir_tensor_numel(y);
     int nt = ctx->n_threads;
+    if (dequantize_fast(x, s, z, y, &q, nt))
+        return DLA_OK;
 #pragma omp parallel for if (cnt >= EW_PAR_MIN) num_threads(nt) schedule(static)
     for (int64_t i = 0; i < cnt; i++) {
         size_t c = (size_t)((i / q.inner) % q.count);

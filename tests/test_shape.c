@@ -168,6 +168,9 @@ static void test_reshape(void)
     n = node(IR_OP_Squeeze, 11, 1, (ir_tensor *[]){xs}, 1);
     CHECK_OK(run(n));
     CHECK(shape_is(n->out[0], 2, (int64_t[]){3, 2}));
+    n = node(IR_OP_Squeeze, 13, 2, (ir_tensor *[]){xs, ti1(0, (int64_t[]){0})}, 1); /* empty axes: all unit dims */
+    CHECK_OK(ir_infer_node(n));
+    CHECK(shape_is(n->out[0], 2, (int64_t[]){3, 2}));
     n = node(IR_OP_Squeeze, 11, 1, (ir_tensor *[]){xs}, 1);
     attr_is(n, "axes", 1, (int64_t[]){1});
     CHECK_STATUS(ir_infer_node(n), DLA_ERR_INVALID_ARG); /* size 3 */

@@ -23,6 +23,7 @@ static int64_t nearest_index(const ir_resize_plan *p, int axis, int64_t xo)
     switch (p->nearest) {
     case IR_NEAREST_FLOOR: r = f; break;
     case IR_NEAREST_CEIL: r = ceil(x); break;
+    case IR_NEAREST_SIMPLE: r = p->scale[axis] < 1 ? ceil(x) : f; break;
     case IR_NEAREST_ROUND_PREFER_CEIL: r = frac >= 0.5 ? f + 1 : f; break;
     default: r = frac > 0.5 ? f + 1 : f; break;
     }

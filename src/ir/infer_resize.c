@@ -23,9 +23,9 @@ static dla_status parse_modes(const ir_node *n, ir_resize_plan *p)
     p->exclude_outside = (int)ir_attr_int(n, "exclude_outside", 0);
     p->extrapolation = ir_attr_float(n, "extrapolation_value", 0.0f);
     if (n->op == IR_OP_Upsample || n->opset < 11) {
-        /* Upsample and Resize-10 map output x to x / scale and pick the floor */
+        /* Upsample and Resize-10 map output x to x / scale */
         p->coord = IR_CT_ASYMMETRIC;
-        p->nearest = IR_NEAREST_FLOOR;
+        p->nearest = IR_NEAREST_SIMPLE;
         return DLA_OK;
     }
     if (ir_attr_int(n, "antialias", 0) != 0)

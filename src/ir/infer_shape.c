@@ -167,6 +167,8 @@ static dla_status infer_squeeze(ir_node *n)
     dla_status st;
     int k = read_axes(n, axes, IR_MAX_RANK, &st);
     BASE_TRY(st);
+    if (k == 0)
+        k = -2; /* an empty axes list squeezes every unit dim, as no list does */
     if (x->rank < 0 || k == -1) {
         ir_shp_set_out(y, x->dtype, -1, NULL);
         return DLA_OK;

@@ -56,6 +56,7 @@ typedef enum ir_nearest_mode {
     IR_NEAREST_ROUND_PREFER_CEIL,
     IR_NEAREST_FLOOR,
     IR_NEAREST_CEIL,
+    IR_NEAREST_SIMPLE, /* Upsample and Resize-10 (as onnxruntime): ceil when downsampling, else floor */
 } ir_nearest_mode;
 
 typedef struct ir_resize_plan {

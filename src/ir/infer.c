@@ -38,6 +38,9 @@ dla_status ir_infer_node(ir_node *n)
     if (n->n_out < e->min_out || (e->max_out >= 0 && n->n_out > e->max_out))
         return ir_node_error(n, DLA_ERR_FORMAT, "has %d outputs; %s produces %d to %d", n->n_out,
                              ir_op_name(n->op), e->min_out, e->max_out);
+    for (int i = 0; i < e->min_out; i++)
+        if (!n->out[i])
+            return ir_node_error(n, DLA_ERR_FORMAT, "required output %d is unnamed", i);
     return e->fn(n);
 }
 

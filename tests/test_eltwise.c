@@ -698,6 +698,46 @@ static void test_identity_dropout(void)
     release(n);
 }
 
+static void test_extra_ops(void)
+{
+    /* BitShift: bits shifted past the type's width are gone */
+    ir_tensor *a = tensor(IR_U8, 1, (int64_t[]){3}, (uint8_t[]){1, 0x81, 200});
+    ir_tensor *b = tensor(IR_U8, 1, (int64_t[]){3}, (uint8_t[]){3, 1, 8});
+    ir_node *n = node(IR_OP_BitShift, 2, (ir_tensor *[]){a, b}, 1, 1);
+    n->attrs[0] = (ir_attr){.name = "direction", .type = IR_ATTR_STRING, .s = "LEFT"};
+    CHECK_OK(run(n));
+    check_i64(n->out[0], (int64_t[]){8, 2, 0}, 3);
+    release(n);
+    n = node(IR_OP_BitShift, 2, (ir_tensor *[]){a, b}, 1, 1);
+    n->attrs[0] = (ir_attr){.name = "direction", .type = IR_ATTR_STRING, .s = "RIGHT"};
+    CHECK_OK(run(n));
+    check_i64(n->out[0], (int64_t[]){0, 0x40, 0}, 3);
+    release(n);
+    n = node(IR_OP_BitShift, 2, (ir_tensor *[]){a, b}, 1, 0); /* direction is required */
+    CHECK_STATUS(ir_infer_node(n), DLA_ERR_INVALID_ARG);
+
+    ir_tensor *x = f32(1, (int64_t[]){4}, (float[]){INFINITY, -INFINITY, NAN, 1});
+    n = node(IR_OP_IsInf, 1, &x, 1, 1);
+    attr_i(n, 0, "detect_negative", 0);
+    CHECK_OK(run(n));
+    CHECK(n->out[0]->dtype == IR_BOOL);
+    check_i64(n->out[0], (int64_t[]){1, 0, 0, 0}, 4);
+    release(n);
+    n = unary(IR_OP_IsNaN, x);
+    check_i64(n->out[0], (int64_t[]){0, 0, 1, 0}, 4);
+    release(n);
+
+    /* DynamicQuantizeLinear: range [-1, 4.1] -> scale 5.1/255 = 0.02, zero point 50 */
+    ir_tensor *d = f32(1, (int64_t[]){4}, (float[]){-1, 0, 2, 4.1f});
+    n = node(IR_OP_DynamicQuantizeLinear, 1, &d, 3, 0);
+    CHECK_OK(run(n));
+    CHECK(n->out[1]->rank == 0 && n->out[2]->dtype == IR_U8);
+    CHECK_NEAR(*(float *)n->out[1]->data, 0.02, 1e-8);
+    CHECK(*(uint8_t *)n->out[2]->data == 50);
+    check_i64(n->out[0], (int64_t[]){0, 50, 150, 255}, 4);
+    release(n);
+}
+
 int main(void)
 {
     CHECK_OK(host_ctx_init(&ctx, 4));
@@ -716,6 +756,7 @@ int main(void)
     test_cast();
     test_quantize();
     test_identity_dropout();
+    test_extra_ops();
     ir_graph_destroy(g);
     host_ctx_release(&ctx);
     return TEST_RESULT();

@@ -17,7 +17,7 @@
 
 typedef struct bin_job {
     ir_op op;
-    int fmod;
+    int fmod;     /* Mod: 1 for C fmod; BitShift: 1 for LEFT */
     ir_dtype ta, tb, to;
     const void *a, *b;
     void *o;
@@ -166,6 +166,8 @@ static int64_t calc_i64(const bin_job *j, int64_t a, int64_t b)
     case IR_OP_Greater: return a > b;
     case IR_OP_LessOrEqual: return a <= b;
     case IR_OP_GreaterOrEqual: return a >= b;
+    case IR_OP_BitShift: /* unsigned types only (inference checked); shifting out every bit gives 0 */
+        return ub >= 64 ? 0 : (int64_t)(j->fmod ? ua << ub : ua >> ub);
     case IR_OP_And: return a && b;
     case IR_OP_Or: return a || b;
     case IR_OP_Xor: return !a != !b;
@@ -224,7 +226,8 @@ static dla_status run_binary(host_ctx *ctx, ir_node *n, ir_op op, ir_tensor *o, 
     if (ir_dtype_size(a->dtype) == 0 || ir_dtype_size(b->dtype) == 0 || ir_dtype_size(o->dtype) == 0)
         return ir_node_error(n, DLA_ERR_UNSUPPORTED, "%s on %s and %s is not supported", ir_op_name(op),
                              ir_dtype_name(a->dtype), ir_dtype_name(b->dtype));
-    bin_job j = {op, (int)ir_attr_int(n, "fmod", 0), a->dtype, b->dtype, o->dtype, a->data, b->data, o->data};
+    int flag = op == IR_OP_BitShift ? !strcmp(ir_attr_str(n, "direction", ""), "LEFT") : (int)ir_attr_int(n, "fmod", 0);
+    bin_job j = {op, flag, a->dtype, b->dtype, o->dtype, a->data, b->data, o->data};
     ew_bcast bc;
     int ranks[2] = {ra, rb};
     const int64_t *dims[2] = {da, db};

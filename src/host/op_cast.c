@@ -281,3 +281,35 @@ dla_status host_dequantize(host_ctx *ctx, ir_node *n)
     }
     return DLA_OK;
 }
+
+/* DynamicQuantizeLinear: uint8 with the scale and zero point that map [min(x, 0), max(x, 0)] onto [0, 255],
+ * in float32 as the reference computes them. */
+dla_status host_dynamic_quantize(host_ctx *ctx, ir_node *n)
+{
+    const ir_tensor *x = n->in[0];
+    ir_tensor *y = n->out[0], *ys = n->out[1], *yz = n->out[2];
+    if (x->dtype != IR_F32)
+        return ir_node_error(n, DLA_ERR_UNSUPPORTED, "DynamicQuantizeLinear on %s is not supported",
+                             ir_dtype_name(x->dtype));
+    const float *xs = x->data;
+    int64_t cnt = ir_tensor_numel(x);
+    float lo = 0, hi = 0;
+    for (int64_t i = 0; i < cnt; i++) {
+        lo = xs[i] < lo ? xs[i] : lo;
+        hi = xs[i] > hi ? xs[i] : hi;
+    }
+    float scale = (float)((double)(hi - lo) / 255.0), zpf = 0;
+    if (scale > 0) {
+        zpf = 0 - lo / scale;
+        zpf = rintf(zpf < 0 ? 0 : zpf > 255 ? 255 : zpf);
+    }
+    if (ys)
+        *(float *)ys->data = scale;
+    if (yz)
+        *(uint8_t *)yz->data = (uint8_t)zpf;
+    if (scale > 0)
+        quant_run_uint8_t(xs, y->data, cnt, scale, zpf);
+    else /* all zeros: everything maps to the zero point 0 */
+        memset(y->data, 0, (size_t)cnt);
+    return DLA_OK;
+}

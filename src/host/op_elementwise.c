@@ -231,5 +231,9 @@ const host_op_entry host_ops_elementwise[] = {
     {IR_OP_CastLike, host_cast},
     {IR_OP_QuantizeLinear, host_quantize},
     {IR_OP_DequantizeLinear, host_dequantize},
+    {IR_OP_DynamicQuantizeLinear, host_dynamic_quantize},
+    {IR_OP_IsInf, host_isclass},
+    {IR_OP_IsNaN, host_isclass},
+    B(BitShift),
     {-1, NULL},
 };

@@ -35,6 +35,7 @@ void ew_bcast_for(const ew_bcast *b, int n_threads, ew_seg_fn fn, void *arg);
 /* Exec functions, by file. */
 dla_status host_unary(host_ctx *ctx, ir_node *n);   /* op_unary.c: activations and unary math */
 dla_status host_clip(host_ctx *ctx, ir_node *n);    /* op_unary.c */
+dla_status host_isclass(host_ctx *ctx, ir_node *n); /* op_unary.c: IsInf, IsNaN */
 dla_status host_binary(host_ctx *ctx, ir_node *n);  /* op_binary.c: arithmetic, compare, logic */
 dla_status host_variadic(host_ctx *ctx, ir_node *n); /* op_binary.c: Max, Min, Sum, Mean */
 dla_status host_prelu(host_ctx *ctx, ir_node *n);   /* op_binary.c */
@@ -42,5 +43,6 @@ dla_status host_where(host_ctx *ctx, ir_node *n);   /* op_binary.c */
 dla_status host_cast(host_ctx *ctx, ir_node *n);    /* op_cast.c: Cast and CastLike */
 dla_status host_quantize(host_ctx *ctx, ir_node *n);   /* op_cast.c: QuantizeLinear */
 dla_status host_dequantize(host_ctx *ctx, ir_node *n); /* op_cast.c: DequantizeLinear */
+dla_status host_dynamic_quantize(host_ctx *ctx, ir_node *n); /* op_cast.c: DynamicQuantizeLinear */
 
 #endif

@@ -320,3 +320,24 @@ dla_status host_clip(host_ctx *ctx, ir_node *n)
     }
     return DLA_OK;
 }
+
+/* ---- IsInf, IsNaN --------------------------------------------------------------------------------------- */
+
+dla_status host_isclass(host_ctx *ctx, ir_node *n)
+{
+    const ir_tensor *x = n->in[0];
+    uint8_t *o = n->out[0]->data;
+    int64_t cnt = ir_tensor_numel(n->out[0]);
+    int neg = (int)ir_attr_int(n, "detect_negative", 1), pos = (int)ir_attr_int(n, "detect_positive", 1);
+    if (!ir_dtype_is_float(x->dtype))
+        return ir_node_error(n, DLA_ERR_UNSUPPORTED, "%s on %s is not supported", ir_op_name(n->op),
+                             ir_dtype_name(x->dtype));
+    for (int64_t i = 0; i < cnt; i++) {
+        double v = ir_get_f64(x->dtype, x->data, (size_t)i);
+        if (n->op == IR_OP_IsNaN)
+            o[i] = v != v;
+        else
+            o[i] = (pos && v == INFINITY) || (neg && v == -INFINITY);
+    }
+    return DLA_OK;
+}

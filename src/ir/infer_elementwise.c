@@ -235,6 +235,45 @@ static dla_status infer_dequantize(ir_node *n)
     return DLA_OK;
 }
 
+static dla_status infer_isclass(ir_node *n)
+{
+    if (n->in[0]->dtype != IR_UNDEFINED && !ir_dtype_is_float(n->in[0]->dtype))
+        return ir_node_error(n, DLA_ERR_INVALID_ARG, "input is %s; %s takes a float type",
+                             ir_dtype_name(n->in[0]->dtype), ir_op_name(n->op));
+    n->out[0]->dtype = IR_BOOL;
+    copy_shape(n->out[0], n->in[0]);
+    return DLA_OK;
+}
+
+static dla_status infer_bitshift(ir_node *n)
+{
+    const char *dir = ir_attr_str(n, "direction", "");
+    if (strcmp(dir, "LEFT") != 0 && strcmp(dir, "RIGHT") != 0)
+        return ir_node_error(n, DLA_ERR_INVALID_ARG, "direction is '%s'; it must be LEFT or RIGHT", dir);
+    BASE_TRY(infer_arith(n));
+    ir_dtype t = n->out[0]->dtype;
+    if (t != IR_UNDEFINED && t != IR_U8 && t != IR_U16 && t != IR_U32 && t != IR_U64)
+        return ir_node_error(n, DLA_ERR_INVALID_ARG, "inputs are %s; BitShift takes unsigned integers",
+                             ir_dtype_name(t));
+    return DLA_OK;
+}
+
+/* DynamicQuantizeLinear: y (uint8, x's shape), y_scale (float32 scalar), y_zero_point (uint8 scalar). */
+static dla_status infer_dynquant(ir_node *n)
+{
+    if (n->in[0]->dtype != IR_UNDEFINED && n->in[0]->dtype != IR_F32)
+        return ir_node_error(n, DLA_ERR_INVALID_ARG, "input is %s; DynamicQuantizeLinear takes float32",
+                             ir_dtype_name(n->in[0]->dtype));
+    n->out[0]->dtype = IR_U8;
+    copy_shape(n->out[0], n->in[0]);
+    for (int k = 1; k < 3; k++)
+        if (n->out[k]) {
+            n->out[k]->dtype = k == 1 ? IR_F32 : IR_U8;
+            ir_tensor_set_shape(n->out[k], 0, NULL);
+        }
+    return DLA_OK;
+}
+
 #define UNARY(op) {IR_OP_##op, infer_unary, 1, 1, 1, 1}
 #define BINARY(op, fn) {IR_OP_##op, fn, 2, 2, 1, 1}
 #define VARIADIC(op) {IR_OP_##op, infer_arith, 1, -1, 1, 1}
@@ -262,5 +301,9 @@ const ir_infer_entry ir_infer_elementwise[] = {
     {IR_OP_CastLike, infer_castlike, 2, 2, 1, 1},
     {IR_OP_QuantizeLinear, infer_quantize, 2, 3, 1, 1},
     {IR_OP_DequantizeLinear, infer_dequantize, 2, 3, 1, 1},
+    {IR_OP_IsInf, infer_isclass, 1, 1, 1, 1},
+    {IR_OP_IsNaN, infer_isclass, 1, 1, 1, 1},
+    BINARY(BitShift, infer_bitshift),
+    {IR_OP_DynamicQuantizeLinear, infer_dynquant, 1, 1, 3, 3},
     {-1, NULL, 0, 0, 0, 0},
 };

@@ -113,6 +113,8 @@ typedef struct ir_tensor {
     ir_node *producer;                    /* NULL for inputs and constants */
     int n_consumers;                      /* set by ir_graph_link() */
     unsigned flags;                       /* IR_T_INPUT | IR_T_OUTPUT */
+    float quant_scale;                    /* per-tensor INT8 scale from explicit quantization (a removed
+                                           * QuantizeLinear/DequantizeLinear pair: real = scale * int8); 0: none */
 } ir_tensor;
 
 struct ir_node {

@@ -47,7 +47,7 @@ while [ $# -gt 0 ]; do
     --peer-only) peer_only=1; shift ;;
     --no-check) check=0; shift ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "host_resnet50.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done

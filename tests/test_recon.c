@@ -1,0 +1,204 @@
+/* Reconstruction rewrites (rw_recon*.c): each pass fires where DLA-SW's recipe applies, removes the op, keeps the
+ * graph's FP32 output (cc_harness.h: both graphs run on the host with the same random inputs), keeps the original
+ * node name and the graph's output names; and it leaves the node alone where its conditions fail. */
+#include "cc_harness.h"
+#include "check.h"
+#include "compiler/rw_recon.h"
+
+#include <stdint.h>
+
+/* ---- graph building -------------------------------------------------------------------------------------- */
+
+static ir_graph *G;
+static int uniq;
+
+static ir_tensor *input(ir_dtype t, int rank, const int64_t *dims)
+{
+    char name[32];
+    snprintf(name, sizeof name, "in%d", uniq++);
+    ir_tensor *x = NULL;
+    CHECK_OK(ir_graph_tensor(G, name, &x));
+    x->dtype = t;
+    ir_tensor_set_shape(x, rank, dims);
+    CHECK_OK(ir_graph_add_input(G, x));
+    return x;
+}
+
+static ir_tensor *constant(ir_dtype t, int rank, const int64_t *dims)
+{
+    char name[32];
+    snprintf(name, sizeof name, "c%d", uniq++);
+    ir_tensor *x = NULL;
+    CHECK_OK(ir_graph_tensor(G, name, &x));
+    x->dtype = t;
+    ir_tensor_set_shape(x, rank, dims);
+    CHECK_OK(ir_tensor_alloc_const(G, x));
+    return x;
+}
+
+static ir_tensor *const_ints(int64_t n, const int64_t *v, ir_dtype t)
+{
+    ir_tensor *x = constant(t, 1, &n);
+    for (int64_t i = 0; i < n; i++)
+        ir_set_i64(t, x->data, (size_t)i, v[i]);
+    return x;
+}
+
+/* A node named `name` with fresh output "<name>_out" and room for n_attrs attributes. */
+static ir_node *node(ir_op op, const char *name, int n_in, ir_tensor *a, ir_tensor *b, ir_tensor *c, int n_attrs)
+{
+    ir_node *n = NULL;
+    CHECK_OK(ir_graph_add_node(G, op, name, n_in, 1, n_attrs, &n));
+    ir_tensor *ins[3] = {a, b, c};
+    for (int i = 0; i < n_in; i++)
+        n->in[i] = ins[i];
+    char out[64];
+    snprintf(out, sizeof out, "%s_out", name);
+    CHECK_OK(ir_graph_tensor(G, out, &n->out[0]));
+    return n;
+}
+
+static void attr_i(ir_node *n, int k, const char *name, int64_t v)
+{
+    n->attrs[k] = (ir_attr){.name = name, .type = IR_ATTR_INT, .i = v};
+}
+
+static void attr_s(ir_node *n, int k, const char *name, const char *v)
+{
+    n->attrs[k] = (ir_attr){.name = name, .type = IR_ATTR_STRING, .s = v};
+}
+
+static dla_status begin(int opset)
+{
+    BASE_TRY(ir_graph_create(&G));
+    G->opset = opset;
+    return DLA_OK;
+}
+
+/* Marks outputs, sorts and infers; hands the graph over. */
+static dla_status finish(ir_graph **out, int n_out, ir_tensor **outs)
+{
+    for (int i = 0; i < n_out; i++)
+        BASE_TRY(ir_graph_add_output(G, outs[i]));
+    dla_status st = ir_graph_toposort(G);
+    if (st == DLA_OK)
+        st = ir_graph_infer(G);
+    if (st != DLA_OK) {
+        ir_graph_destroy(G);
+        G = NULL;
+        return st;
+    }
+    *out = G;
+    G = NULL;
+    return DLA_OK;
+}
+
+static dla_status finish1(ir_graph **out, ir_tensor *o) { return finish(out, 1, &o); }
+
+/* ---- checks ------------------------------------------------------------------------------------------------ */
+
+static int count_op(const ir_graph *g, ir_op op)
+{
+    int c = 0;
+    for (int i = 0; i < g->n_nodes; i++)
+        c += g->nodes[i] && g->nodes[i]->op == op;
+    return c;
+}
+
+static const ir_node *find_node(const ir_graph *g, const char *name)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i] && strcmp(g->nodes[i]->name, name) == 0)
+            return g->nodes[i];
+    return NULL;
+}
+
+/* The pass fires on build()'s graph, keeps its FP32 output, removes every `gone` node, keeps node `kept_name`
+ * (when not NULL) with op `kept_op`, and every graph output keeps its name and a producer. */
+static void check_fires(const char *what, cc_build_fn build, cc_pass_fn pass, ir_op gone, const char *kept_name,
+                        ir_op kept_op)
+{
+    int changed = 0;
+    int ok = cc_check_pass_preserves(build, pass, 1e-6, &changed);
+    if (!ok || changed <= 0)
+        fprintf(stderr, "%s: preserves %d, changed %d\n", what, ok, changed);
+    CHECK(ok);
+    CHECK(changed > 0);
+    ir_graph *g = NULL;
+    CHECK_OK(build(&g));
+    if (!g)
+        return;
+    const char *out_names[8];
+    int n_out = g->n_outputs < 8 ? g->n_outputs : 8;
+    for (int i = 0; i < n_out; i++)
+        out_names[i] = g->outputs[i]->name;
+    CHECK_OK(pass(g, &changed));
+    ir_graph_compact(g);
+    CHECK_OK(ir_graph_toposort(g));
+    CHECK_OK(ir_graph_infer(g));
+    if (count_op(g, gone))
+        fprintf(stderr, "%s: %d %s node(s) remain\n", what, count_op(g, gone), ir_op_name(gone));
+    CHECK(count_op(g, gone) == 0);
+    if (kept_name) {
+        const ir_node *k = find_node(g, kept_name);
+        if (!k || k->op != kept_op)
+            fprintf(stderr, "%s: node '%s' is not a %s after the pass\n", what, kept_name, ir_op_name(kept_op));
+        CHECK(k && k->op == kept_op);
+    }
+    for (int i = 0; i < n_out; i++) {
+        CHECK(strcmp(g->outputs[i]->name, out_names[i]) == 0);
+        CHECK(g->outputs[i]->producer != NULL);
+    }
+    ir_graph_destroy(g);
+}
+
+/* The pass leaves build()'s graph alone. */
+static void check_skips(const char *what, cc_build_fn build, cc_pass_fn pass, ir_op kept)
+{
+    ir_graph *g = NULL;
+    CHECK_OK(build(&g));
+    if (!g)
+        return;
+    int n_nodes = g->n_nodes, changed = -1;
+    CHECK_OK(pass(g, &changed));
+    if (changed != 0)
+        fprintf(stderr, "%s: the pass fired (%d) where it must not\n", what, changed);
+    CHECK(changed == 0);
+    ir_graph_compact(g);
+    CHECK(g->n_nodes == n_nodes);
+    CHECK(count_op(g, kept) >= 1);
+    ir_graph_destroy(g);
+}
+
+/* ---- Neg --------------------------------------------------------------------------------------------------- */
+
+static struct {
+    ir_dtype dtype;
+} neg_cfg;
+
+static dla_status build_neg(ir_graph **out)
+{
+    const int64_t d[4] = {1, 3, 5, 7};
+    BASE_TRY(begin(13));
+    ir_tensor *x = input(neg_cfg.dtype, 4, d);
+    ir_node *n = node(IR_OP_Neg, "neg", 1, x, NULL, NULL, 0);
+    ir_node *r = node(IR_OP_Relu, "relu", 1, n->out[0], NULL, NULL, 0);
+    ir_tensor *outs[2] = {r->out[0], n->out[0]}; /* Neg's output is also a graph output */
+    return finish(out, 2, outs);
+}
+
+static void test_neg(void)
+{
+    neg_cfg.dtype = IR_F32;
+    check_fires("neg f32", build_neg, cc_recon_neg, IR_OP_Neg, "neg", IR_OP_Mul);
+    neg_cfg.dtype = IR_F16;
+    check_fires("neg f16", build_neg, cc_recon_neg, IR_OP_Neg, "neg", IR_OP_Mul);
+    neg_cfg.dtype = IR_I32; /* integer Neg stays on the host */
+    check_skips("neg i32", build_neg, cc_recon_neg, IR_OP_Neg);
+}
+
+int main(void)
+{
+    test_neg();
+    return TEST_RESULT();
+}

@@ -1,19 +1,224 @@
-/* Placement (placeholder until the placement pass lands). */
-#include "compiler/cc.h"
+/* Placement: every node on the DLA or the host, with a reason, then partitioning (partition.c).
+ *
+ * Order of decisions per node: build-time constants never reach placement; --layerDeviceTypes forces a layer
+ * (forcing DLA on a layer the rules reject is an error naming the rule); otherwise the rule table decides
+ * (cc_check_node). Then the DLA nodes are grouped into subgraphs and the cost rules may send small pieces back
+ * to the host. Without GPU fallback every host layer that was not forced there is a build error that lists
+ * them all, as TensorRT does. */
+#include "compiler/partition.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+typedef struct forced_spec {
+    char *name;     /* may contain one '*' wildcard (trtexec) */
+    cc_device device;
+    int matched;
+} forced_spec;
+
+static void free_specs(forced_spec *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(s[i].name);
+    free(s);
+}
+
+/* "name:GPU,name2:DLA" -> specs. Names may contain ':' (the last one separates the device). */
+static dla_status parse_specs(const char *text, forced_spec **out, int *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (!text || !*text)
+        return DLA_OK;
+    int cap = 1;
+    for (const char *c = text; *c; c++)
+        cap += *c == ',';
+    forced_spec *specs = calloc((size_t)cap, sizeof *specs);
+    if (!specs)
+        return base_error(DLA_ERR_NOMEM, "out of memory");
+    int n = 0;
+    const char *p = text;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        char *item = strndup(p, len);
+        p += len + (p[len] == ',');
+        if (!item) {
+            free_specs(specs, n);
+            return base_error(DLA_ERR_NOMEM, "out of memory");
+        }
+        if (!*item) {
+            free(item);
+            continue;
+        }
+        char *colon = strrchr(item, ':');
+        const char *dev = colon ? colon + 1 : "";
+        if (!colon || colon == item || (strcasecmp(dev, "GPU") != 0 && strcasecmp(dev, "DLA") != 0)) {
+            dla_status st = base_error(DLA_ERR_INVALID_ARG,
+                                       "--layerDeviceTypes: '%s' is not NAME:GPU or NAME:DLA", item);
+            free(item);
+            free_specs(specs, n);
+            return st;
+        }
+        *colon = '\0';
+        specs[n].name = item;
+        specs[n].device = strcasecmp(dev, "GPU") == 0 ? CC_DEV_HOST : CC_DEV_DLA;
+        n++;
+    }
+    *out = specs;
+    *n_out = n;
+    return DLA_OK;
+}
+
+/* trtexec's matching: exact, or one '*' standing for any run of characters. */
+static int name_matches(const char *pattern, const char *name)
+{
+    const char *star = strchr(pattern, '*');
+    if (!star)
+        return strcmp(pattern, name) == 0;
+    size_t pre = (size_t)(star - pattern), post = strlen(star + 1), len = strlen(name);
+    return len >= pre + post && strncmp(pattern, name, pre) == 0 && strcmp(name + len - post, star + 1) == 0;
+}
+
+/* The spec forcing node `name`: an exact name wins over a wildcard; NULL when none. */
+static forced_spec *find_spec(forced_spec *s, int n, const char *name)
+{
+    forced_spec *wild = NULL;
+    for (int i = 0; i < n; i++) {
+        if (!strchr(s[i].name, '*') && strcmp(s[i].name, name) == 0)
+            return &s[i];
+        if (!wild && strchr(s[i].name, '*') && name_matches(s[i].name, name))
+            wild = &s[i];
+    }
+    return wild;
+}
+
+static int all_outputs_constant(const ir_node *n)
+{
+    int any = 0;
+    for (int j = 0; j < n->n_out; j++) {
+        if (!n->out[j])
+            continue;
+        if (n->out[j]->data_kind != IR_DATA_CONST)
+            return 0;
+        any = 1;
+    }
+    return any;
+}
+
+static dla_status place_node(const ir_node *n, const cc_place_options *o, cc_check_fn check, forced_spec *specs,
+                             int n_specs, cc_node_place *np)
+{
+    np->subgraph = -1;
+    if (all_outputs_constant(n)) {
+        np->device = CC_DEV_DLA;
+        np->subgraph = CC_SUBGRAPH_BUILD_TIME;
+        snprintf(np->reason, sizeof np->reason, "computed at build time");
+        return DLA_OK;
+    }
+    forced_spec *f = find_spec(specs, n_specs, n->name);
+    char why[256];
+    int ok = check(&o->target, n, why, sizeof why);
+    if (f) {
+        f->matched = 1;
+        np->forced = 1;
+        if (f->device == CC_DEV_HOST) {
+            np->device = CC_DEV_HOST;
+            snprintf(np->reason, sizeof np->reason, "forced to the GPU by --layerDeviceTypes");
+            return DLA_OK;
+        }
+        if (!ok)
+            return base_error(DLA_ERR_UNSUPPORTED, "--layerDeviceTypes forces %s '%s' onto the DLA, but it cannot "
+                                                   "run there: %s",
+                              n->op_type, n->name, why);
+        np->device = CC_DEV_DLA;
+        return DLA_OK;
+    }
+    np->device = ok ? CC_DEV_DLA : CC_DEV_HOST;
+    if (!ok)
+        snprintf(np->reason, sizeof np->reason, "%s", why);
+    return DLA_OK;
+}
+
+/* The build error without GPU fallback: one line per blocking layer (as much as the message buffer takes; the
+ * placement has them all). */
+static dla_status fallback_error(const ir_graph *g, const cc_placement *p)
+{
+    int n_block = 0;
+    for (int i = 0; i < p->n_nodes; i++)
+        n_block += p->nodes[i].device == CC_DEV_HOST && !p->nodes[i].forced;
+    if (!n_block)
+        return DLA_OK;
+    enum { LIMIT = 900 };
+    char msg[1024];
+    int len = snprintf(msg, sizeof msg,
+                       "%d layer%s cannot run on the DLA and GPU fallback is off (trtexec --allowGPUFallback):",
+                       n_block, n_block == 1 ? "" : "s");
+    int shown = 0;
+    for (int i = 0; i < p->n_nodes; i++) {
+        const cc_node_place *np = &p->nodes[i];
+        if (np->device != CC_DEV_HOST || np->forced)
+            continue;
+        char line[600];
+        int l = snprintf(line, sizeof line, "\n  %s '%s': %s", g->nodes[i]->op_type, g->nodes[i]->name,
+                         np->reason);
+        if (len + l > LIMIT)
+            break;
+        memcpy(msg + len, line, (size_t)l + 1);
+        len += l;
+        shown++;
+    }
+    if (shown < n_block)
+        snprintf(msg + len, sizeof msg - (size_t)len, "\n  ... and %d more (the placement lists every one)",
+                 n_block - shown);
+    return base_error(DLA_ERR_UNSUPPORTED, "%s", msg);
+}
 
 dla_status cc_place(const ir_graph *g, const cc_place_options *o, cc_placement *out)
 {
-    (void)o;
-    (void)g;
+    return cc_place_with(g, o, cc_check_node, out);
+}
+
+dla_status cc_place_with(const ir_graph *g, const cc_place_options *o, cc_check_fn check, cc_placement *out)
+{
     memset(out, 0, sizeof *out);
-    return base_error(DLA_ERR_UNSUPPORTED, "placement is not implemented yet");
+    for (int i = 0; i < g->n_nodes; i++)
+        if (!g->nodes[i] || g->nodes[i]->id != i)
+            return base_error(DLA_ERR_INTERNAL, "placement needs a compacted, sorted graph (node %d)", i);
+    forced_spec *specs;
+    int n_specs;
+    BASE_TRY(parse_specs(o->layer_device_types, &specs, &n_specs));
+    out->n_nodes = g->n_nodes;
+    out->nodes = calloc((size_t)g->n_nodes + 1, sizeof *out->nodes);
+    if (!out->nodes) {
+        free_specs(specs, n_specs);
+        return base_error(DLA_ERR_NOMEM, "out of memory placing %d layers", g->n_nodes);
+    }
+    dla_status st = DLA_OK;
+    for (int i = 0; i < g->n_nodes && st == DLA_OK; i++)
+        st = place_node(g->nodes[i], o, check, specs, n_specs, &out->nodes[i]);
+    for (int i = 0; i < n_specs && st == DLA_OK; i++)
+        if (!specs[i].matched)
+            st = base_error(DLA_ERR_INVALID_ARG, "--layerDeviceTypes: no layer named '%s' in the network",
+                            specs[i].name);
+    free_specs(specs, n_specs);
+    if (st == DLA_OK)
+        st = cc_partition(g, o, out);
+    if (st == DLA_OK && !o->allow_gpu_fallback)
+        st = fallback_error(g, out);
+    if (st == DLA_OK) {
+        base_log(DLA_LOG_INFO, "placement: %d layer(s) on the DLA in %d subgraph(s), %d on the host", out->n_dla,
+                 out->n_subgraphs, out->n_host);
+    }
+    return st;
 }
 
 void cc_placement_release(cc_placement *p)
 {
-    if (p)
+    if (p) {
         free(p->nodes);
+        p->nodes = NULL;
+    }
 }

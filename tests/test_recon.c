@@ -197,8 +197,92 @@ static void test_neg(void)
     check_skips("neg i32", build_neg, cc_recon_neg, IR_OP_Neg);
 }
 
+
+/* ---- DepthToSpace / SpaceToDepth --------------------------------------------------------------------------- */
+
+static struct {
+    ir_op op;
+    int64_t dims[4], b;
+    const char *mode;
+    int as_output; /* the op's output is the graph output (else a Relu follows) */
+} sp_cfg;
+
+static dla_status build_space(ir_graph **out)
+{
+    BASE_TRY(begin(13));
+    ir_tensor *x = input(IR_F32, 4, sp_cfg.dims);
+    ir_node *n = node(sp_cfg.op, "space", 1, x, NULL, NULL, sp_cfg.mode ? 2 : 1);
+    attr_i(n, 0, "blocksize", sp_cfg.b);
+    if (sp_cfg.mode)
+        attr_s(n, 1, "mode", sp_cfg.mode);
+    if (sp_cfg.as_output)
+        return finish1(out, n->out[0]);
+    return finish1(out, node(IR_OP_Relu, "relu", 1, n->out[0], NULL, NULL, 0)->out[0]);
+}
+
+/* SpaceToDepth with a shape the inference refuses (H not divisible by b): built without inference. */
+static dla_status build_space_raw(ir_graph **out)
+{
+    BASE_TRY(begin(13));
+    ir_tensor *x = input(IR_F32, 4, sp_cfg.dims);
+    ir_node *n = node(sp_cfg.op, "space", 1, x, NULL, NULL, 1);
+    attr_i(n, 0, "blocksize", sp_cfg.b);
+    BASE_TRY(ir_graph_add_output(G, n->out[0]));
+    BASE_TRY(ir_graph_toposort(G));
+    *out = G;
+    G = NULL;
+    return DLA_OK;
+}
+
+static void set_space(ir_op op, int64_t n, int64_t c, int64_t h, int64_t w, int64_t b, const char *mode, int as_out)
+{
+    sp_cfg.op = op;
+    sp_cfg.dims[0] = n, sp_cfg.dims[1] = c, sp_cfg.dims[2] = h, sp_cfg.dims[3] = w;
+    sp_cfg.b = b;
+    sp_cfg.mode = mode;
+    sp_cfg.as_output = as_out;
+}
+
+static void test_depth_to_space(void)
+{
+    const char *modes[3] = {NULL, "DCR", "CRD"};
+    for (int m = 0; m < 3; m++) {
+        set_space(IR_OP_DepthToSpace, 2, 8, 3, 5, 2, modes[m], m == 1);
+        check_fires("d2s b2", build_space, cc_recon_depth_to_space, IR_OP_DepthToSpace, "space", IR_OP_ConvTranspose);
+        set_space(IR_OP_DepthToSpace, 1, 18, 4, 3, 3, modes[m], m != 1);
+        check_fires("d2s b3", build_space, cc_recon_depth_to_space, IR_OP_DepthToSpace, "space", IR_OP_ConvTranspose);
+    }
+    /* DLA-SW's default shape is (1,512,48,48) b=4; a quarter of it keeps the test fast */
+    set_space(IR_OP_DepthToSpace, 1, 128, 24, 24, 4, "CRD", 1);
+    check_fires("d2s 128x24x24 b4", build_space, cc_recon_depth_to_space, IR_OP_DepthToSpace, "space",
+                IR_OP_ConvTranspose);
+    set_space(IR_OP_DepthToSpace, 1, 512, 48, 48, 4, "DCR", 1); /* DLA-SW's default shape */
+    check_fires("d2s 512x48x48 b4", build_space, cc_recon_depth_to_space, IR_OP_DepthToSpace, "space",
+                IR_OP_ConvTranspose);
+    set_space(IR_OP_DepthToSpace, 1, 1, 4, 4, 1, NULL, 1); /* b = 1: identity */
+    check_fires("d2s b1", build_space, cc_recon_depth_to_space, IR_OP_DepthToSpace, "space", IR_OP_ConvTranspose);
+    set_space(IR_OP_DepthToSpace, 1, 64 * 64, 1, 1, 64, NULL, 1); /* b = 64 is past the DLA kernel limit of 32 */
+    check_skips("d2s b64", build_space, cc_recon_depth_to_space, IR_OP_DepthToSpace);
+}
+
+static void test_space_to_depth(void)
+{
+    set_space(IR_OP_SpaceToDepth, 2, 3, 4, 6, 2, NULL, 0);
+    check_fires("s2d b2", build_space, cc_recon_space_to_depth, IR_OP_SpaceToDepth, "space", IR_OP_Conv);
+    set_space(IR_OP_SpaceToDepth, 1, 5, 9, 6, 3, NULL, 1);
+    check_fires("s2d b3", build_space, cc_recon_space_to_depth, IR_OP_SpaceToDepth, "space", IR_OP_Conv);
+    set_space(IR_OP_SpaceToDepth, 1, 5, 768, 768, 4, NULL, 1); /* DLA-SW's default shape */
+    check_fires("s2d 5x768x768 b4", build_space, cc_recon_space_to_depth, IR_OP_SpaceToDepth, "space", IR_OP_Conv);
+    set_space(IR_OP_SpaceToDepth, 1, 3, 5, 4, 2, NULL, 1); /* odd H */
+    check_skips("s2d odd H", build_space_raw, cc_recon_space_to_depth, IR_OP_SpaceToDepth);
+    set_space(IR_OP_SpaceToDepth, 1, 3, 4, 7, 2, NULL, 1); /* odd W */
+    check_skips("s2d odd W", build_space_raw, cc_recon_space_to_depth, IR_OP_SpaceToDepth);
+}
+
 int main(void)
 {
     test_neg();
+    test_depth_to_space();
+    test_space_to_depth();
     return TEST_RESULT();
 }

@@ -37,5 +37,7 @@ dla_status cc_recon_neg(ir_graph *g, int *n_changed)
 
 const cc_pass cc_passes_recon[] = {
     {"recon-neg", cc_recon_neg},
+    {"recon-depth-to-space", cc_recon_depth_to_space},
+    {"recon-space-to-depth", cc_recon_space_to_depth},
     {NULL, NULL},
 };

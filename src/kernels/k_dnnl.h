@@ -47,7 +47,7 @@ struct k_state {
 };
 
 enum {
-    K_LAYOUT_AUTO = 0,    /* blocked when the plain-layout implementation is a slow one, else plain */
+    K_LAYOUT_AUTO = 0,    /* per shape, as measured (see plain_preferred() in dnnl_conv.c) */
     K_LAYOUT_PLAIN = 1,   /* run oneDNN on the executor's NCHW tensors directly */
     K_LAYOUT_BLOCKED = 2, /* let oneDNN pick (nChw16c ...), reorder in and out around each call */
 };

@@ -7,7 +7,7 @@ DLA-SW's scripts/prepare_models applies to the published files (see docs/models.
 Weights: torch.manual_seed(seed) before the module is built; then every BatchNorm gets
     running_mean ~ N(0, 0.1), running_var ~ U(0.5, 1.5), weight ~ U(0.5, 1.5), bias ~ N(0, 0.1)
 (the convention of models/export_torchvision.py), so the folded conv biases are non-zero and activations stay in
-sane ranges. Convolutions followed by BatchNorm keep torch's default (Kaiming-uniform) init; detection-head convs
+sane ranges. Convolutions get He init (Kaiming-normal, fan_in); detection-head convs
 (no BatchNorm after them) are re-initialised N(0, 0.01) with zero-mean small biases, as the detectors' reference
 code does, so logits and box codes have plausible magnitudes.
 """
@@ -41,12 +41,49 @@ def randomise_bn(model, seed):
 
 
 @torch.no_grad()
+def init_convs_he(model):
+    """He (Kaiming-normal, fan_in, ReLU gain) init for every Conv2d (fan_in: torch computes fan_out without dividing
+    by groups, which would starve depthwise convs); torch's default
+    init shrinks activations ~sqrt(3)x per layer, so a deep plain net (MobileNetV1) would end near zero."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
+            if m.bias is not None:
+                torch.nn.init.zeros_(m.bias)
+
+
+@torch.no_grad()
 def init_head(conv, seed, std=0.01, bias=0.0):
     """Detection-head conv init: weights N(0, std), bias `bias` plus N(0, 0.01) noise (deterministic)."""
     g = torch.Generator().manual_seed(seed)
     conv.weight.copy_(torch.randn(conv.weight.shape, generator=g) * std)
     if conv.bias is not None:
         conv.bias.copy_(torch.randn(conv.bias.shape, generator=g) * 0.01 + bias)
+
+
+class _ZeroPadHW(torch.autograd.Function):
+    """Zero padding of H/W that exports as one ONNX Pad with a constant `pads` (torch 1.13 writes F.pad as a
+    ConstantOfShape/Slice/Transpose chain that its constant folding leaves in place)."""
+
+    @staticmethod
+    def forward(ctx, x, top, left, bottom, right):
+        return torch.nn.functional.pad(x, (left, right, top, bottom))
+
+    @staticmethod
+    def symbolic(g, x, top, left, bottom, right):
+        pads = g.op("Constant", value_t=torch.tensor([0, 0, top, left, 0, 0, bottom, right], dtype=torch.int64))
+        return g.op("Pad", x, pads, mode_s="constant")
+
+
+class ZeroPadHW(torch.nn.Module):
+    """Asymmetric zero padding (TensorFlow SAME): fold_pad_into_conv() turns it into the next Conv's pads."""
+
+    def __init__(self, top, left, bottom, right):
+        super().__init__()
+        self.p = (int(top), int(left), int(bottom), int(right))
+
+    def forward(self, x):
+        return _ZeroPadHW.apply(x, *self.p)
 
 
 def fold_pad_into_conv(model):
@@ -149,7 +186,9 @@ def export(module, args, path, input_names, output_names, surgery=None):
     os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
     tmp = path + ".tmp"
     t0 = time.time()
-    with torch.no_grad():
+    import warnings
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings about constants: expected here
         torch.onnx.export(module, args, tmp, opset_version=OPSET, do_constant_folding=True,
                           input_names=input_names, output_names=output_names)
     m = onnx.load(tmp)

@@ -279,10 +279,229 @@ static void test_space_to_depth(void)
     check_skips("s2d odd W", build_space_raw, cc_recon_space_to_depth, IR_OP_SpaceToDepth);
 }
 
+/* ---- Gather ------------------------------------------------------------------------------------------------ */
+
+static struct {
+    int64_t axis, n_idx, idx[8];
+    int idx_rank;      /* 0: scalar index, 1: list, 2: a (1, n) matrix */
+    int idx_is_input;  /* indices are a graph input (not constant) */
+    ir_dtype idx_type;
+    int data_rank;
+} ga_cfg;
+
+static dla_status build_gather(ir_graph **out)
+{
+    const int64_t d[4] = {1, 5, 6, 7};
+    BASE_TRY(begin(13));
+    ir_tensor *x = input(IR_F32, ga_cfg.data_rank, d + 4 - ga_cfg.data_rank);
+    ir_tensor *ind;
+    if (ga_cfg.idx_is_input) {
+        ind = input(IR_I64, 1, &ga_cfg.n_idx);
+    } else {
+        ind = const_ints(ga_cfg.n_idx, ga_cfg.idx, ga_cfg.idx_type);
+        const int64_t two[2] = {1, ga_cfg.n_idx};
+        ir_tensor_set_shape(ind, ga_cfg.idx_rank, two + 2 - ga_cfg.idx_rank);
+    }
+    ir_node *r = node(IR_OP_Relu, "relu", 1, x, NULL, NULL, 0);
+    ir_node *n = node(IR_OP_Gather, "gather", 2, r->out[0], ind, NULL, 1);
+    attr_i(n, 0, "axis", ga_cfg.axis);
+    return finish1(out, n->out[0]);
+}
+
+static void set_gather(int64_t axis, int rank, int64_t n_idx, const int64_t *idx, ir_dtype t)
+{
+    memset(&ga_cfg, 0, sizeof ga_cfg);
+    ga_cfg.axis = axis;
+    ga_cfg.idx_rank = rank;
+    ga_cfg.n_idx = n_idx;
+    memcpy(ga_cfg.idx, idx, sizeof(int64_t) * (size_t)n_idx);
+    ga_cfg.idx_type = t;
+    ga_cfg.data_rank = 4;
+}
+
+static void test_gather(void)
+{
+    const int64_t i1[4] = {4, 0, -1, 2}, i2[3] = {5, 5, -6}, i3[5] = {6, 0, 3, -2, 1}, one[1] = {-2};
+    set_gather(1, 1, 4, i1, IR_I64);
+    check_fires("gather axis 1", build_gather, cc_recon_gather, IR_OP_Gather, "gather", IR_OP_Conv);
+    set_gather(-3, 1, 4, i1, IR_I32);
+    check_fires("gather axis -3, int32", build_gather, cc_recon_gather, IR_OP_Gather, "gather", IR_OP_Conv);
+    set_gather(2, 1, 3, i2, IR_I64); /* repeated indices */
+    check_fires("gather axis 2", build_gather, cc_recon_gather, IR_OP_Gather, "gather", IR_OP_Conv);
+    set_gather(-1, 1, 5, i3, IR_I64);
+    check_fires("gather axis -1", build_gather, cc_recon_gather, IR_OP_Gather, "gather", IR_OP_Conv);
+    for (int64_t axis = 1; axis <= 3; axis++) { /* scalar index: the axis goes away */
+        set_gather(axis, 0, 1, one, IR_I64);
+        check_fires("gather scalar", build_gather, cc_recon_gather, IR_OP_Gather, "gather", IR_OP_Conv);
+    }
+    set_gather(1, 1, 4, i1, IR_I64);
+    ga_cfg.idx_is_input = 1;
+    check_skips("gather runtime indices", build_gather, cc_recon_gather, IR_OP_Gather);
+    set_gather(0, 1, 1, i1 + 1, IR_I64);
+    check_skips("gather axis 0", build_gather, cc_recon_gather, IR_OP_Gather);
+    set_gather(1, 2, 4, i1, IR_I64);
+    check_skips("gather 2-D indices", build_gather, cc_recon_gather, IR_OP_Gather);
+    set_gather(1, 1, 4, i1, IR_I64);
+    ga_cfg.data_rank = 3;
+    check_skips("gather 3-D data", build_gather, cc_recon_gather, IR_OP_Gather);
+}
+
+/* ---- ScatterElements --------------------------------------------------------------------------------------- */
+
+static struct {
+    int64_t axis, n_idx, idx[8];
+    int non_uniform, partial, reduction_add, idx_is_input;
+} sc_cfg;
+
+static dla_status build_scatter(ir_graph **out)
+{
+    const int64_t d[4] = {1, 5, 6, 7};
+    int a = (int)(sc_cfg.axis < 0 ? sc_cfg.axis + 4 : sc_cfg.axis);
+    int64_t ud[4] = {1, 5, 6, 7};
+    ud[a] = sc_cfg.n_idx;
+    if (sc_cfg.partial)
+        ud[a == 3 ? 2 : 3]--;
+    BASE_TRY(begin(sc_cfg.reduction_add ? 16 : 13));
+    ir_tensor *x = input(IR_F32, 4, d), *u = input(IR_F32, 4, ud), *ind;
+    if (sc_cfg.idx_is_input) {
+        ind = input(IR_I64, 4, ud);
+    } else {
+        ind = constant(IR_I64, 4, ud);
+        int64_t stride = 1, total = ud[0] * ud[1] * ud[2] * ud[3];
+        for (int i = 3; i > a; i--)
+            stride *= ud[i];
+        int64_t *p = ind->data;
+        for (int64_t e = 0; e < total; e++)
+            p[e] = sc_cfg.idx[(e / stride) % ud[a]];
+        if (sc_cfg.non_uniform)
+            p[total - 1] = sc_cfg.idx[0] == 0 ? 1 : 0;
+    }
+    ir_node *n = node(IR_OP_ScatterElements, "scatter", 3, x, ind, u, sc_cfg.reduction_add ? 2 : 1);
+    attr_i(n, 0, "axis", sc_cfg.axis);
+    if (sc_cfg.reduction_add)
+        attr_s(n, 1, "reduction", "add");
+    ir_node *r = node(IR_OP_Relu, "relu", 1, n->out[0], NULL, NULL, 0);
+    ir_tensor *outs[2] = {n->out[0], r->out[0]};
+    return finish(out, 2, outs);
+}
+
+static void set_scatter(int64_t axis, int64_t n_idx, const int64_t *idx)
+{
+    memset(&sc_cfg, 0, sizeof sc_cfg);
+    sc_cfg.axis = axis;
+    sc_cfg.n_idx = n_idx;
+    memcpy(sc_cfg.idx, idx, sizeof(int64_t) * (size_t)n_idx);
+}
+
+static void test_scatter(void)
+{
+    const int64_t i1[2] = {3, -1}, i2[3] = {0, 5, 2}, i3[2] = {6, -7}, dup[2] = {1, -4};
+    set_scatter(1, 2, i1);
+    check_fires("scatter axis 1", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements, "scatter",
+                IR_OP_Add);
+    set_scatter(2, 3, i2);
+    check_fires("scatter axis 2", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements, "scatter",
+                IR_OP_Add);
+    set_scatter(-1, 2, i3);
+    check_fires("scatter axis -1", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements, "scatter",
+                IR_OP_Add);
+    set_scatter(1, 2, i1);
+    sc_cfg.non_uniform = 1;
+    check_skips("scatter non-uniform indices", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements);
+    set_scatter(1, 2, i1);
+    sc_cfg.idx_is_input = 1;
+    check_skips("scatter runtime indices", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements);
+    set_scatter(1, 2, dup); /* 1 and -4 are the same channel of 5 */
+    check_skips("scatter duplicate indices", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements);
+    set_scatter(2, 3, i2);
+    sc_cfg.partial = 1; /* updates cover only part of W */
+    check_skips("scatter partial updates", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements);
+    set_scatter(1, 2, i1);
+    sc_cfg.reduction_add = 1;
+    check_skips("scatter reduction add", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements);
+}
+
+/* ---- Where ------------------------------------------------------------------------------------------------- */
+
+static struct {
+    int rank;
+    int64_t dims[4], n; /* condition shape; batch of x and y */
+    const char *pattern; /* condition values, '1'/'0', cycled over its elements */
+    int cond_is_input, y_scalar, y_inf;
+} wh_cfg;
+
+static dla_status build_where(ir_graph **out)
+{
+    const int64_t d[4] = {wh_cfg.n, 5, 6, 7}, one = 1;
+    BASE_TRY(begin(13));
+    ir_tensor *x = input(IR_F32, 4, d), *y, *c;
+    if (wh_cfg.y_inf) {
+        y = constant(IR_F32, 4, d);
+        for (int64_t k = 0; k < ir_tensor_numel(y); k++)
+            ((float *)y->data)[k] = -INFINITY;
+    } else {
+        y = wh_cfg.y_scalar ? input(IR_F32, 1, &one) : input(IR_F32, 4, d);
+    }
+    if (wh_cfg.cond_is_input) {
+        c = input(IR_BOOL, wh_cfg.rank, wh_cfg.dims);
+    } else {
+        c = constant(IR_BOOL, wh_cfg.rank, wh_cfg.dims);
+        size_t len = strlen(wh_cfg.pattern);
+        for (int64_t k = 0; k < ir_tensor_numel(c); k++)
+            ((unsigned char *)c->data)[k] = wh_cfg.pattern[(size_t)k % len] == '1';
+    }
+    ir_node *n = node(IR_OP_Where, "where", 3, c, x, y, 0);
+    return finish1(out, node(IR_OP_Sigmoid, "sigmoid", 1, n->out[0], NULL, NULL, 0)->out[0]);
+}
+
+static void set_where(int rank, int64_t d0, int64_t d1, int64_t d2, int64_t d3, const char *pattern)
+{
+    memset(&wh_cfg, 0, sizeof wh_cfg);
+    wh_cfg.rank = rank;
+    const int64_t d[4] = {d0, d1, d2, d3};
+    memcpy(wh_cfg.dims, d, sizeof d);
+    wh_cfg.pattern = pattern;
+    wh_cfg.n = 1;
+}
+
+static void test_where(void)
+{
+    set_where(4, 1, 5, 1, 1, "10110");
+    check_fires("where C", build_where, cc_recon_where, IR_OP_Where, "where", IR_OP_Conv);
+    set_where(4, 1, 1, 6, 1, "011");
+    check_fires("where H", build_where, cc_recon_where, IR_OP_Where, "where", IR_OP_Conv);
+    set_where(1, 7, 0, 0, 0, "1101000");
+    check_fires("where W (1-D condition)", build_where, cc_recon_where, IR_OP_Where, "where", IR_OP_Conv);
+    set_where(2, 6, 1, 0, 0, "10");
+    check_fires("where H (2-D condition)", build_where, cc_recon_where, IR_OP_Where, "where", IR_OP_Conv);
+    set_where(4, 1, 5, 6, 7, "0110010"); /* full shape, varies along W only */
+    wh_cfg.n = 2;
+    check_fires("where full condition, batch 2", build_where, cc_recon_where, IR_OP_Where, "where", IR_OP_Conv);
+    set_where(0, 0, 0, 0, 0, "1"); /* uniform */
+    check_fires("where scalar condition", build_where, cc_recon_where, IR_OP_Where, "where", IR_OP_Conv);
+    set_where(2, 6, 7, 0, 0, "10"); /* 6x7 alternating: varies along H and W */
+    check_skips("where two axes", build_where, cc_recon_where, IR_OP_Where);
+    set_where(4, 2, 1, 1, 1, "10");
+    wh_cfg.n = 2;
+    check_skips("where along N", build_where, cc_recon_where, IR_OP_Where);
+    set_where(4, 1, 5, 1, 1, "10");
+    wh_cfg.cond_is_input = 1;
+    check_skips("where runtime condition", build_where, cc_recon_where, IR_OP_Where);
+    set_where(4, 1, 5, 1, 1, "10");
+    wh_cfg.y_scalar = 1;
+    check_skips("where broadcast y", build_where, cc_recon_where, IR_OP_Where);
+    set_where(4, 1, 5, 1, 1, "10");
+    wh_cfg.y_inf = 1;
+    check_skips("where -inf constant y", build_where, cc_recon_where, IR_OP_Where);
+}
+
 int main(void)
 {
     test_neg();
     test_depth_to_space();
     test_space_to_depth();
+    test_gather();
+    test_scatter();
+    test_where();
     return TEST_RESULT();
 }

@@ -39,5 +39,8 @@ const cc_pass cc_passes_recon[] = {
     {"recon-neg", cc_recon_neg},
     {"recon-depth-to-space", cc_recon_depth_to_space},
     {"recon-space-to-depth", cc_recon_space_to_depth},
+    {"recon-gather", cc_recon_gather},
+    {"recon-scatter-elements", cc_recon_scatter_elements},
+    {"recon-where", cc_recon_where},
     {NULL, NULL},
 };

@@ -22,6 +22,27 @@ static void print_shape_line(const dla_tensor *t)
     printf("\n");
 }
 
+/* If some input has an unknown dim, writes a --shapes value with those dims set to 1 and returns 1. */
+static int dynamic_shapes(const dla_model *m, char *buf, size_t size)
+{
+    int dynamic = 0;
+    size_t pos = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < dla_model_num_inputs(m); i++) {
+        dla_tensor t;
+        dla_model_input(m, i, &t);
+        if (t.rank <= 0)
+            continue;
+        pos += (size_t)snprintf(buf + pos, pos < size ? size - pos : 0, "%s%s:", pos ? "," : "", t.name);
+        for (int d = 0; d < t.rank; d++) {
+            dynamic |= t.dims[d] < 0;
+            pos += (size_t)snprintf(buf + pos, pos < size ? size - pos : 0, "%s%lld", d ? "x" : "",
+                                    (long long)(t.dims[d] < 0 ? 1 : t.dims[d]));
+        }
+    }
+    return dynamic && pos < size;
+}
+
 int cmd_info(int argc, char **argv)
 {
     const char *model = NULL, *shapes = NULL;
@@ -54,6 +75,17 @@ int cmd_info(int argc, char **argv)
     dla_status st = dla_model_load_file(model, &lo, &m);
     if (st != DLA_OK)
         return cli_fail("info", st);
+    /* Dynamic dims (a symbolic batch) leave MACs unknown: count them for 1, as trtexec needs --shapes anyway. */
+    char auto_shapes[1024];
+    if (!shapes && dynamic_shapes(m, auto_shapes, sizeof auto_shapes)) {
+        dla_model_destroy(m);
+        lo.shapes = auto_shapes;
+        st = dla_model_load_file(model, &lo, &m);
+        if (st != DLA_OK)
+            return cli_fail("info", st);
+        printf("note: dynamic dimensions set to 1 for the counts (--shapes=%s); pass --shapes to choose\n",
+               auto_shapes);
+    }
     printf("model: %s (opset %d)\ninputs:\n", model, dla_model_opset(m));
     for (int i = 0; i < dla_model_num_inputs(m); i++) {
         dla_tensor t;

@@ -495,6 +495,100 @@ static void test_where(void)
     check_skips("where -inf constant y", build_where, cc_recon_where, IR_OP_Where);
 }
 
+/* ---- Not / And / Or / Xor ---------------------------------------------------------------------------------- */
+
+static struct {
+    ir_op op;
+    int opset;
+} lg_cfg;
+
+/* DLA-SW's unit graph: bool graph inputs -> the op -> a bool graph output. */
+static dla_status build_logic_alone(ir_graph **out)
+{
+    const int64_t d[4] = {1, 3, 4, 5}, db[2] = {4, 5};
+    BASE_TRY(begin(lg_cfg.opset));
+    ir_tensor *a = input(IR_BOOL, 4, d), *b = input(IR_BOOL, 2, db); /* b broadcasts */
+    int unary = lg_cfg.op == IR_OP_Not;
+    ir_node *n = node(lg_cfg.op, "logic", unary ? 1 : 2, a, unary ? NULL : b, NULL, 0);
+    return finish1(out, n->out[0]);
+}
+
+/* Comparisons feed a region of all four ops; its results leave through a Cast to float, a Cast to int32, a Where
+ * condition and a bool graph output. One region input is a bool constant. */
+static dla_status build_logic_region(ir_graph **out)
+{
+    const int64_t d[4] = {2, 3, 4, 5}, one = 1;
+    BASE_TRY(begin(lg_cfg.opset));
+    ir_tensor *x = input(IR_F32, 4, d), *y = input(IR_F32, 4, d), *zero = constant(IR_F32, 1, &one);
+    ir_tensor *mask = constant(IR_BOOL, 4, (const int64_t[4]){1, 3, 1, 1});
+    ((unsigned char *)mask->data)[1] = 1;
+    ir_node *gt = node(IR_OP_Greater, "gt", 2, x, y, NULL, 0);
+    ir_node *lt = node(IR_OP_Less, "lt", 2, x, zero, NULL, 0);
+    ir_node *nt = node(IR_OP_Not, "not", 1, gt->out[0], NULL, NULL, 0);
+    ir_node *an = node(IR_OP_And, "and", 2, nt->out[0], lt->out[0], NULL, 0);
+    ir_node *orr = node(IR_OP_Or, "or", 2, an->out[0], mask, NULL, 0);
+    ir_node *xr = node(IR_OP_Xor, "xor", 2, orr->out[0], lt->out[0], NULL, 0);
+    ir_node *cf = node(IR_OP_Cast, "to_f", 1, xr->out[0], NULL, NULL, 1);
+    attr_i(cf, 0, "to", IR_F32);
+    ir_node *mul = node(IR_OP_Mul, "mul", 2, cf->out[0], x, NULL, 0);
+    ir_node *ci = node(IR_OP_Cast, "to_i", 1, an->out[0], NULL, NULL, 1);
+    attr_i(ci, 0, "to", IR_I32);
+    ir_node *wh = node(IR_OP_Where, "where", 3, orr->out[0], x, y, 0);
+    ir_tensor *outs[4] = {mul->out[0], ci->out[0], wh->out[0], xr->out[0]};
+    return finish(out, 4, outs);
+}
+
+/* A region fed by a Cast to bool (a host op): left alone. */
+static dla_status build_logic_host_input(ir_graph **out)
+{
+    const int64_t d[4] = {1, 3, 4, 5};
+    BASE_TRY(begin(13));
+    ir_tensor *x = input(IR_F32, 4, d), *b = input(IR_BOOL, 4, d);
+    ir_node *c = node(IR_OP_Cast, "to_b", 1, x, NULL, NULL, 1);
+    attr_i(c, 0, "to", IR_BOOL);
+    ir_node *nt = node(IR_OP_Not, "not", 1, b, NULL, NULL, 0);
+    ir_node *an = node(IR_OP_And, "and", 2, nt->out[0], c->out[0], NULL, 0);
+    return finish1(out, an->out[0]);
+}
+
+static void test_logic(void)
+{
+    const ir_op ops[4] = {IR_OP_Not, IR_OP_And, IR_OP_Or, IR_OP_Xor};
+    const ir_op repl[4] = {IR_OP_Sub, IR_OP_Mul, IR_OP_Clip, IR_OP_Abs};
+    for (int opset = 10; opset <= 13; opset += 3) /* Clip's attribute form, then its input form */
+        for (int k = 0; k < 4; k++) {
+            lg_cfg.op = ops[k];
+            lg_cfg.opset = opset;
+            check_fires(ir_op_name(ops[k]), build_logic_alone, cc_recon_logic, ops[k], "logic", repl[k]);
+        }
+    lg_cfg.opset = 13;
+    for (int k = 0; k < 4; k++)
+        check_fires("logic region", build_logic_region, cc_recon_logic, ops[k], NULL, IR_OP_Sub);
+
+    /* the region's details: four nodes, the Casts read float, Where still gets a bool */
+    ir_graph *g = NULL;
+    int changed = 0;
+    CHECK_OK(build_logic_region(&g));
+    if (g) {
+        CHECK_OK(cc_recon_logic(g, &changed));
+        CHECK(changed == 4);
+        ir_graph_compact(g);
+        CHECK_OK(ir_graph_toposort(g));
+        CHECK_OK(ir_graph_infer(g));
+        const ir_node *to_f = find_node(g, "to_f"), *to_i = find_node(g, "to_i"), *wh = find_node(g, "where");
+        CHECK(to_f && to_f->in[0]->dtype == IR_F32);
+        CHECK(to_i && to_i->in[0]->dtype == IR_F32);
+        CHECK(wh && wh->in[0]->dtype == IR_BOOL && wh->in[0]->producer && wh->in[0]->producer->op == IR_OP_Cast);
+        CHECK(find_node(g, "or/to_bool") && find_node(g, "xor/to_bool"));
+        CHECK(!find_node(g, "and/to_bool")); /* only a Cast reads And's result */
+        CHECK(find_node(g, "not") && find_node(g, "not")->op == IR_OP_Sub);
+        CHECK(g->outputs[3]->dtype == IR_BOOL);
+        CHECK(count_op(g, IR_OP_Cast) == 2 + 2 + 2); /* gt, lt to float; or, xor to bool; to_f, to_i */
+        ir_graph_destroy(g);
+    }
+    check_skips("logic fed by a host Cast", build_logic_host_input, cc_recon_logic, IR_OP_Not);
+}
+
 int main(void)
 {
     test_neg();
@@ -503,5 +597,6 @@ int main(void)
     test_gather();
     test_scatter();
     test_where();
+    test_logic();
     return TEST_RESULT();
 }

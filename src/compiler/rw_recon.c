@@ -42,5 +42,6 @@ const cc_pass cc_passes_recon[] = {
     {"recon-gather", cc_recon_gather},
     {"recon-scatter-elements", cc_recon_scatter_elements},
     {"recon-where", cc_recon_where},
+    {"recon-logic", cc_recon_logic},
     {NULL, NULL},
 };

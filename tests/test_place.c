@@ -173,7 +173,7 @@ static void check_invariants(const cc_placement *p)
 static dla_status place(const cc_place_options *o, cc_placement *p)
 {
     dla_status st = cc_place_with(G, o, fake_check, p);
-    if (p->nodes && p->n_dla + p->n_host > 0) /* partitioning ran */
+    if (cc_placement_complete(p))
         check_invariants(p);
     return st;
 }

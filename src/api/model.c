@@ -1,5 +1,6 @@
 /* Public model API: ONNX import, constant folding and the host executor behind dla/model.h. */
 #include "dla/model.h"
+#include "api_internal.h"
 #include "host/host.h"
 #include "onnx/onnx_import.h"
 
@@ -341,3 +342,15 @@ dla_status dla_model_run(dla_model *m, const dla_run_options *opts, int n_inputs
 }
 
 size_t dla_model_peak_activation_bytes(const dla_model *m) { return m->x ? host_exec_peak_bytes(m->x) : 0; }
+
+/* ---- for compile.c (api_internal.h) ---------------------------------------------------------------------- */
+
+ir_graph *api_model_graph(dla_model *m) { return m->g; }
+
+void api_model_graph_changed(dla_model *m)
+{
+    host_exec_destroy(m->x);
+    m->x = NULL;
+}
+
+dla_status api_model_fail(dla_model *m, dla_status st) { return fail(m, st); }

@@ -23,6 +23,10 @@ int64_t cc_node_batch(const ir_node *n);
  * the order of their first node and fills p's counts. p->nodes must be filled in by the caller. */
 dla_status cc_partition(const ir_graph *g, const cc_place_options *o, cc_placement *p);
 
+/* 1 when cc_place() got as far as placing every node and partitioning (it may still have failed: without GPU
+ * fallback, host layers are an error but the placement is complete and printable). */
+static inline int cc_placement_complete(const cc_placement *p) { return p->nodes && p->n_subgraphs >= 0; }
+
 /* cc_place() with another per-node check than the rule table (cc_check_node); for tests of partitioning. */
 dla_status cc_place_with(const ir_graph *g, const cc_place_options *o, cc_check_fn check, cc_placement *out);
 

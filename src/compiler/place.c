@@ -108,21 +108,44 @@ static int all_outputs_constant(const ir_node *n)
     return any;
 }
 
-static dla_status place_node(const ir_node *n, const cc_place_options *o, cc_check_fn check, forced_spec *specs,
-                             int n_specs, cc_node_place *np)
+/* 1 when every input of n is a constant or the output of a build-time node, and at least one is the latter:
+ * n's value is then known at build time too (Shape -> Gather -> Concat feeding a Reshape). */
+static int inputs_build_time(const ir_node *n, const cc_placement *p)
 {
+    int any = 0;
+    for (int j = 0; j < n->n_in; j++) {
+        const ir_tensor *t = n->in[j];
+        if (!t || t->data_kind == IR_DATA_CONST)
+            continue;
+        if (!t->producer || p->nodes[t->producer->id].subgraph != CC_SUBGRAPH_BUILD_TIME)
+            return 0;
+        any = 1;
+    }
+    return any;
+}
+
+static dla_status place_node(const ir_node *n, const cc_place_options *o, cc_check_fn check, forced_spec *specs,
+                             int n_specs, cc_placement *p)
+{
+    cc_node_place *np = &p->nodes[n->id];
     np->subgraph = -1;
-    if (all_outputs_constant(n)) {
+    char why[256];
+    int ok = -1; /* not checked yet */
+    forced_spec *f = find_spec(specs, n_specs, n->name);
+    if (f)
+        f->matched = 1; /* a build-time layer runs nowhere: forcing it is moot, but its name is known */
+    int build_time = all_outputs_constant(n) || inputs_build_time(n, p);
+    if (!build_time && cc_rule_for(n->op)->how == CC_HOW_BUILD_TIME)
+        build_time = ok = check(&o->target, n, why, sizeof why);
+    if (build_time) {
         np->device = CC_DEV_DLA;
         np->subgraph = CC_SUBGRAPH_BUILD_TIME;
         snprintf(np->reason, sizeof np->reason, "computed at build time");
         return DLA_OK;
     }
-    forced_spec *f = find_spec(specs, n_specs, n->name);
-    char why[256];
-    int ok = check(&o->target, n, why, sizeof why);
+    if (ok < 0)
+        ok = check(&o->target, n, why, sizeof why);
     if (f) {
-        f->matched = 1;
         np->forced = 1;
         if (f->device == CC_DEV_HOST) {
             np->device = CC_DEV_HOST;
@@ -191,6 +214,7 @@ dla_status cc_place_with(const ir_graph *g, const cc_place_options *o, cc_check_
     int n_specs;
     BASE_TRY(parse_specs(o->layer_device_types, &specs, &n_specs));
     out->n_nodes = g->n_nodes;
+    out->n_subgraphs = -1; /* until partitioning has run: the placement is incomplete */
     out->nodes = calloc((size_t)g->n_nodes + 1, sizeof *out->nodes);
     if (!out->nodes) {
         free_specs(specs, n_specs);
@@ -198,7 +222,7 @@ dla_status cc_place_with(const ir_graph *g, const cc_place_options *o, cc_check_
     }
     dla_status st = DLA_OK;
     for (int i = 0; i < g->n_nodes && st == DLA_OK; i++)
-        st = place_node(g->nodes[i], o, check, specs, n_specs, &out->nodes[i]);
+        st = place_node(g->nodes[i], o, check, specs, n_specs, out);
     for (int i = 0; i < n_specs && st == DLA_OK; i++)
         if (!specs[i].matched)
             st = base_error(DLA_ERR_INVALID_ARG, "--layerDeviceTypes: no layer named '%s' in the network",

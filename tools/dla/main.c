@@ -15,6 +15,8 @@ static void usage(FILE *f)
           "  run  MODEL.onnx --input NAME=FILE ... --output-dir DIR [--threads N]\n"
           "                                         run on the host FP32 reference executor\n"
           "  run  --onnx-test DIR                   run an ONNX backend-test directory (or a folder of them)\n"
+          "  ops  [MODEL.onnx] [--allowGPUFallback] the DLA operator table, or where each layer of a model runs\n"
+          "                                         (DLA or GPU fallback) and why\n"
           "\n"
           "Run 'dla <command> --help' for the command's options.\n",
           f);
@@ -67,6 +69,8 @@ int main(int argc, char **argv)
         return cmd_info(argc - 1, argv + 1);
     if (strcmp(argv[1], "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(argv[1], "ops") == 0)
+        return cmd_ops(argc - 1, argv + 1);
     fprintf(stderr, "dla: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

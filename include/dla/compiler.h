@@ -1,0 +1,130 @@
+/* dla/compiler.h — which layers of a model run on the DLA, which on the host ("GPU fallback"), and why.
+ *
+ * dla_model_place() answers the question TensorRT's DLA builder answers, with a reason for every layer that does
+ * not run on the DLA: it applies dlakit's graph rewrites (which make more layers DLA-eligible without changing
+ * the model's FP32 function), checks every layer against the DLA's operator rules, groups the DLA layers into
+ * subgraphs (TensorRT's "ForeignNode"s: one DLA loadable each) and applies the cost rules (tiny islands and more
+ * than 16 subgraphs per core go to the host). Option names follow trtexec.
+ *
+ *     dla_model *m;
+ *     dla_load_options lo = {.shapes = "input:1x3x224x224"};
+ *     if (dla_model_load_file("net.onnx", &lo, &m) != DLA_OK) { puts(dla_last_error()); return 1; }
+ *     dla_build_options o = {.fp16 = 1, .allow_gpu_fallback = 1};   // zero fields take the defaults
+ *     dla_placement *p;
+ *     dla_status st = dla_model_place(m, &o, &p);
+ *     if (p) {                            // also set when the build fails because layers cannot run on the DLA
+ *         for (int i = 0; i < dla_placement_num_layers(p); i++) {
+ *             dla_layer_placement l;
+ *             dla_placement_layer(p, i, &l);
+ *             printf("%-30s %-4s %s\n", l.name, l.device, l.reason);
+ *         }
+ *         fputs(dla_placement_build_log(p), stdout);     // "Layers running on DLA: {ForeignNode[...]}" ...
+ *         dla_placement_destroy(p);
+ *     }
+ *     if (st != DLA_OK) fprintf(stderr, "%s\n", dla_last_error());
+ *     dla_model_destroy(m);
+ *
+ * The operator table behind the decisions (what `dla ops` and docs/operators.md show) is available without a
+ * model: dla_op_support_count() / dla_op_support_at().
+ */
+#ifndef DLA_COMPILER_H
+#define DLA_COMPILER_H
+
+#include <stdint.h>
+
+#include "dla/model.h"
+#include "dla/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dla_platform { DLA_PLATFORM_ORIN = 0, DLA_PLATFORM_XAVIER = 1 } dla_platform;
+
+/* Build options. A zero-initialised struct (or NULL) means: FP16, no GPU fallback, Orin, default cost rules. */
+typedef struct dla_build_options {
+    int fp16;                       /* trtexec --fp16 */
+    int int8;                       /* trtexec --int8 (--best: both). Neither: FP16, as trtexec does for DLA */
+    int allow_gpu_fallback;         /* trtexec --allowGPUFallback: layers the DLA cannot run go to the host.
+                                     * Without it such layers make dla_model_place() fail, listing every one */
+    const char *layer_device_types; /* trtexec --layerDeviceTypes: "name:GPU,name2:DLA" (one '*' wildcard per
+                                     * name allowed; an exact name wins). Unknown names are an error; forcing DLA
+                                     * on a layer the DLA cannot run is an error giving the rule's reason. Layers
+                                     * forced to the GPU are not a build error without fallback. NULL: none */
+    int max_subgraphs;              /* DLA subgraphs (loadables) per core; beyond, the smallest (by MACs) go to
+                                     * the host. 0: 16 (what one DLA core can load at once) */
+    int min_island_layers;          /* with fallback, a DLA subgraph with fewer layers than this AND fewer MACs */
+    int64_t min_island_macs;        /* than min_island_macs whose inputs and outputs cross to other devices goes
+                                     * to the host (a round trip would cost more than it saves). 0: 3 layers /
+                                     * 1,000,000 MACs; min_island_macs < 0: no island rule */
+    dla_platform platform;
+} dla_build_options;
+
+/* A placement: every layer of the model after the rewrites, with its device, subgraph and reason. It owns
+ * copies of every string it returns, so it stays valid after the model is destroyed. */
+typedef struct dla_placement dla_placement;
+
+/* Rewrites m's graph in place for the DLA (the model's FP32 function is unchanged: dla_model_run() still gives
+ * the same results, and the layer list of dla_model_layer() now shows the rewritten graph; layers keep the
+ * model's names) and places every layer. The model should have static shapes (dla_load_options.shapes).
+ * On success *out receives a placement (destroy it with dla_placement_destroy). Without allow_gpu_fallback,
+ * layers that cannot run on the DLA make it return DLA_ERR_UNSUPPORTED with a message listing them (at most
+ * ~1 KB; dla_placement_errors() has the full list) and *out still receives the complete placement, so callers
+ * can print it. On other errors *out is NULL. */
+dla_status dla_model_place(dla_model *m, const dla_build_options *opts, dla_placement **out);
+void dla_placement_destroy(dla_placement *p); /* NULL: no-op */
+
+/* One layer's placement. Strings are owned by the placement. */
+typedef struct dla_layer_placement {
+    const char *name;   /* the model's node name */
+    const char *op;     /* ONNX op type (after the rewrites: a Gemm with a constant B may now be a Conv) */
+    const char *device; /* "DLA" or "GPU" (the host executor, TensorRT's GPU fallback) */
+    int subgraph;       /* DLA subgraph index, -1 on the GPU */
+    const char *reason; /* why on the GPU: the rule, the limit and the value ("" on the DLA) */
+    int64_t macs;
+    int forced;         /* placed by layer_device_types */
+} dla_layer_placement;
+
+int dla_placement_num_layers(const dla_placement *p);
+dla_status dla_placement_layer(const dla_placement *p, int i, dla_layer_placement *out);
+
+typedef struct dla_placement_summary {
+    int layers, on_dla, on_gpu, subgraphs;
+    int64_t macs_dla, macs_gpu;
+} dla_placement_summary;
+void dla_placement_get_summary(const dla_placement *p, dla_placement_summary *out);
+
+/* One DLA subgraph (a TensorRT ForeignNode): its first and last layer in topological order. */
+typedef struct dla_subgraph_info {
+    const char *first, *last;
+    int layers;
+    int64_t macs;
+} dla_subgraph_info;
+dla_status dla_placement_subgraph(const dla_placement *p, int i, dla_subgraph_info *out);
+
+/* The layers that block a build without GPU fallback (on the GPU, not forced there), one per line:
+ * "Conv 'name': reason\n". "" when there are none. Owned by p. */
+const char *dla_placement_errors(const dla_placement *p);
+/* The build log in TensorRT's words, one line per DLA subgraph and per GPU layer:
+ * "Layers running on DLA: {ForeignNode[first...last]} (N layers, M MACs)\n"
+ * "Layers running on GPU (host fallback): Op 'name': reason\n". Owned by p. */
+const char *dla_placement_build_log(const dla_placement *p);
+
+/* ---- the operator table (no model needed) ------------------------------------------------------------- */
+
+typedef struct dla_op_support {
+    const char *op;           /* ONNX op type */
+    const char *unit;         /* the DLA unit that runs it: "CONV", "SDP", "PDP", "CDP", "RUBIK", "BDMA", "-" */
+    const char *precisions;   /* "FP16, INT8", "FP16", "INT8" or "-" */
+    const char *how;          /* "native", "rewrite", "build time" or "host" */
+    const char *restrictions; /* the limits, in words */
+} dla_op_support;
+
+/* Every op dlakit imports, sorted by name. Strings are static. */
+int dla_op_support_count(void);
+dla_status dla_op_support_at(int i, dla_op_support *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

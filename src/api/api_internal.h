@@ -1,0 +1,15 @@
+/* Private glue between the public API's files (model.c owns dla_model; compile.c places its graph). */
+#ifndef DLA_API_INTERNAL_H
+#define DLA_API_INTERNAL_H
+
+#include "dla/model.h"
+#include "ir/ir.h"
+
+/* The model's graph (owned by m). */
+ir_graph *api_model_graph(dla_model *m);
+/* Tells m its graph was rewritten: cached executors are dropped (rebuilt on the next run). */
+void api_model_graph_changed(dla_model *m);
+/* Copies the thread's last error into m's error message and returns st. */
+dla_status api_model_fail(dla_model *m, dla_status st);
+
+#endif

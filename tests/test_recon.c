@@ -589,6 +589,61 @@ static void test_logic(void)
     check_skips("logic fed by a host Cast", build_logic_host_input, cc_recon_logic, IR_OP_Not);
 }
 
+/* ---- the whole driver ------------------------------------------------------------------------------------- */
+
+/* Every reconstruction in one chain, through cc_rewrite() (with the lowering passes). */
+static dla_status build_chain(ir_graph **out)
+{
+    const int64_t d[4] = {1, 8, 6, 6}, dy[4] = {1, 12, 6, 6}, du[4] = {1, 2, 6, 6}, one = 1;
+    const int64_t gi[3] = {1, 0, 1};
+    BASE_TRY(begin(13));
+    ir_tensor *x = input(IR_F32, 4, d), *y = input(IR_F32, 4, dy), *u = input(IR_F32, 4, du);
+    ir_node *neg = node(IR_OP_Neg, "neg", 1, x, NULL, NULL, 0);
+    ir_node *d2s = node(IR_OP_DepthToSpace, "d2s", 1, neg->out[0], NULL, NULL, 1);
+    attr_i(d2s, 0, "blocksize", 2);
+    ir_node *ga = node(IR_OP_Gather, "gather", 2, d2s->out[0], const_ints(3, gi, IR_I64), NULL, 1);
+    attr_i(ga, 0, "axis", 1);
+    ir_node *s2d = node(IR_OP_SpaceToDepth, "s2d", 1, ga->out[0], NULL, NULL, 1);
+    attr_i(s2d, 0, "blocksize", 2);
+    ir_tensor *cond = constant(IR_BOOL, 4, (const int64_t[4]){1, 12, 1, 1});
+    for (int c = 0; c < 12; c += 3)
+        ((unsigned char *)cond->data)[c] = 1;
+    ir_node *wh = node(IR_OP_Where, "where", 3, cond, s2d->out[0], y, 0);
+    ir_node *gt = node(IR_OP_Greater, "gt", 2, wh->out[0], constant(IR_F32, 1, &one), NULL, 0);
+    ir_node *nt = node(IR_OP_Not, "not", 1, gt->out[0], NULL, NULL, 0);
+    ir_node *cf = node(IR_OP_Cast, "cast", 1, nt->out[0], NULL, NULL, 1);
+    attr_i(cf, 0, "to", IR_F32);
+    ir_node *mul = node(IR_OP_Mul, "mul", 2, cf->out[0], wh->out[0], NULL, 0);
+    ir_tensor *ind = constant(IR_I64, 4, du);
+    for (int64_t e = 0; e < 72; e++)
+        ((int64_t *)ind->data)[e] = e < 36 ? 0 : 11;
+    ir_node *sc = node(IR_OP_ScatterElements, "scatter", 3, mul->out[0], ind, u, 1);
+    attr_i(sc, 0, "axis", 1);
+    ir_tensor *outs[2] = {sc->out[0], wh->out[0]};
+    return finish(out, 2, outs);
+}
+
+static void test_driver(void)
+{
+    int changed = 0;
+    CHECK(cc_check_pass_preserves(build_chain, cc_rewrite, 1e-6, &changed));
+    CHECK(changed >= 7);
+    ir_graph *g = NULL;
+    CHECK_OK(build_chain(&g));
+    if (!g)
+        return;
+    CHECK_OK(cc_rewrite(g, &changed));
+    const ir_op gone[7] = {IR_OP_Neg, IR_OP_DepthToSpace, IR_OP_Gather, IR_OP_SpaceToDepth, IR_OP_Where, IR_OP_Not,
+                           IR_OP_ScatterElements};
+    for (int k = 0; k < 7; k++) {
+        if (count_op(g, gone[k]))
+            fprintf(stderr, "driver: %s remains\n", ir_op_name(gone[k]));
+        CHECK(count_op(g, gone[k]) == 0);
+    }
+    CHECK(strcmp(g->outputs[0]->name, "scatter_out") == 0 && strcmp(g->outputs[1]->name, "where_out") == 0);
+    ir_graph_destroy(g);
+}
+
 int main(void)
 {
     test_neg();
@@ -598,5 +653,6 @@ int main(void)
     test_scatter();
     test_where();
     test_logic();
+    test_driver();
     return TEST_RESULT();
 }

@@ -13,7 +13,11 @@
  *     k_state_destroy(ks);
  *
  * All tensors are plain row-major (N, C, spatial...) as the executor stores them; layouts oneDNN prefers
- * internally are private to the wrappers. */
+ * internally are private to the wrappers: weights are reordered once (cached), activations are reordered in
+ * and out per call where a blocked-layout implementation wins despite that (see dnnl_conv.c). The environment
+ * variable DLA_CONV_LAYOUT=plain|blocked, read by k_state_create, forces one policy (debugging, benchmarks).
+ *
+ * Threads: oneDNN runs on OpenMP; callers set omp_set_num_threads() before calling. */
 #ifndef DLA_KERNELS_H
 #define DLA_KERNELS_H
 

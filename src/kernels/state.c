@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define K_PRIM_CACHE_MAX 1024
+
 dla_status k_state_create(int n_threads, k_state **out)
 {
     *out = calloc(1, sizeof(k_state));
@@ -36,15 +38,23 @@ static void prim_free(k_prim *p)
     free(p);
 }
 
+/* Drops every cached primitive and weight reorder (both caches hold only what can be rebuilt). */
+static void flush(k_state *s)
+{
+    for (int i = 0; i < s->n_w; i++)
+        dnnl_memory_destroy(s->w[i].mem);
+    s->n_w = 0;
+    for (int i = 0; i < s->n_prims; i++)
+        prim_free(s->prims[i]);
+    s->n_prims = 0;
+}
+
 void k_state_destroy(k_state *s)
 {
     if (!s)
         return;
-    for (int i = 0; i < s->n_w; i++)
-        dnnl_memory_destroy(s->w[i].mem);
+    flush(s);
     free(s->w);
-    for (int i = 0; i < s->n_prims; i++)
-        prim_free(s->prims[i]);
     free(s->prims);
     for (int i = 0; i < K_SCRATCH_COUNT; i++)
         free(s->scratch[i]);
@@ -154,6 +164,10 @@ dla_status k_prim_add(k_state *s, const void *key, size_t len, dnnl_primitive_de
                       const dnnl_memory_desc_t *src_u, const dnnl_memory_desc_t *w_u,
                       const dnnl_memory_desc_t *dst_u, k_prim **out)
 {
+    /* a model whose shapes keep changing would grow the cache without bound: start over past the limit
+     * (callers hold no entry across calls) */
+    if (s->n_prims >= K_PRIM_CACHE_MAX)
+        flush(s);
     k_prim *p = calloc(1, sizeof *p);
     if (!p) {
         dnnl_primitive_desc_destroy(pd);

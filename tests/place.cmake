@@ -19,3 +19,7 @@ set_tests_properties(operators_doc_fresh PROPERTIES LABELS "unit")
 add_test(NAME placement_models
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/placement_models.sh $<TARGET_FILE:dla_tool>)
 set_tests_properties(placement_models PROPERTIES LABELS "models" TIMEOUT 1200 SKIP_RETURN_CODE 77)
+
+# The `dla ops` command line: table, placement of the bundled model, trtexec's fallback semantics, JSON.
+add_test(NAME ops_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/ops_cli.sh $<TARGET_FILE:dla_tool>)
+set_tests_properties(ops_cli PROPERTIES LABELS "unit;e2e" SKIP_RETURN_CODE 77)

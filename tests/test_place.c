@@ -4,6 +4,7 @@
  * for the invariants: subgraphs are convex, of one batch size, numbered densely in order of their first node. */
 #include "check.h"
 #include "compiler/partition.h"
+#include "dla/compiler.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -497,6 +498,117 @@ static void test_build_time_nodes(void)
     finish(&p);
 }
 
+/* The public API on the bundled Fashion-MNIST CNN (real rule table and rewrites). */
+static void test_api(void)
+{
+    const char *path = "models/fashion/fashion_resnet.onnx";
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "test_api: %s not found (run from the source folder): skipped\n", path);
+        return;
+    }
+    fclose(f);
+    dla_load_options lo = {.shapes = "input:1x1x28x28"};
+    dla_model *m;
+    CHECK_OK(dla_model_load_file(path, &lo, &m));
+    if (!m)
+        return;
+    /* outputs before and after the rewrites are the same (the executor is rebuilt on the rewritten graph) */
+    int64_t dims[] = {1, 1, 28, 28};
+    dla_tensor *x;
+    CHECK_OK(dla_tensor_create("input", DLA_FLOAT32, 4, dims, &x));
+    for (int i = 0; i < 784; i++)
+        ((float *)x->data)[i] = (float)((i * 37) % 101) / 101.0f;
+    dla_tensor **y0, **y1;
+    int n0, n1;
+    CHECK_OK(dla_model_run(m, NULL, 1, (const dla_tensor *const *)&x, &y0, &n0));
+
+    dla_placement *p;
+    dla_build_options o = {.fp16 = 1};
+    CHECK_OK(dla_model_place(m, &o, &p));
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    dla_placement_summary s;
+    dla_placement_get_summary(p, &s);
+    CHECK(s.layers == dla_placement_num_layers(p) && s.on_dla == s.layers && s.on_gpu == 0 && s.subgraphs == 1);
+    CHECK(s.macs_dla > 8000000 && s.macs_gpu == 0);
+    dla_layer_placement l;
+    CHECK_OK(dla_placement_layer(p, 0, &l));
+    CHECK(strcmp(l.device, "DLA") == 0 && l.subgraph == 0 && l.reason[0] == '\0' && strcmp(l.op, "Conv") == 0);
+    CHECK_STATUS(dla_placement_layer(p, s.layers, &l), DLA_ERR_INVALID_ARG);
+    dla_subgraph_info sg;
+    CHECK_OK(dla_placement_subgraph(p, 0, &sg));
+    CHECK(sg.layers == s.layers && strcmp(sg.first, "/stem/stem.0/Conv") == 0);
+    char want[256];
+    snprintf(want, sizeof want, "Layers running on DLA: {ForeignNode[%s...%s]}", sg.first, sg.last);
+    CHECK(strstr(dla_placement_build_log(p), want) == dla_placement_build_log(p));
+    CHECK(strcmp(dla_placement_errors(p), "") == 0);
+    dla_placement_destroy(p);
+
+    CHECK_OK(dla_model_run(m, NULL, 1, (const dla_tensor *const *)&x, &y1, &n1));
+    CHECK(n0 == 1 && n1 == 1);
+    for (int i = 0; n0 == 1 && n1 == 1 && i < 10; i++)
+        CHECK_NEAR(((float *)y1[0]->data)[i], ((float *)y0[0]->data)[i], 1e-4 + 1e-4 * fabs(((float *)y0[0]->data)[i]));
+    dla_tensors_destroy(y0, n0);
+    dla_tensors_destroy(y1, n1);
+
+    /* a forced GPU layer in the middle splits the network in two subgraphs, with no fallback needed */
+    o.layer_device_types = "/Relu_1:GPU";
+    CHECK_OK(dla_model_place(m, &o, &p));
+    if (p) {
+        dla_placement_get_summary(p, &s);
+        CHECK(s.on_gpu == 1 && s.subgraphs == 2);
+        CHECK(strstr(dla_placement_build_log(p),
+                     "Layers running on GPU (host fallback): Relu '/Relu_1': forced to the GPU by "
+                     "--layerDeviceTypes\n") != NULL);
+        CHECK(strcmp(dla_placement_errors(p), "") == 0);
+        dla_placement_destroy(p);
+    }
+    o.layer_device_types = "/no/such/layer:GPU";
+    CHECK_STATUS(dla_model_place(m, &o, &p), DLA_ERR_INVALID_ARG);
+    CHECK(p == NULL && strstr(dla_model_last_error(m), "/no/such/layer") != NULL);
+    dla_model_destroy(m);
+    dla_tensor_destroy(x);
+
+    /* dynamic shapes: every layer blocks a build without fallback; the placement is still returned */
+    CHECK_OK(dla_model_load_file(path, NULL, &m));
+    if (!m)
+        return;
+    o.layer_device_types = NULL;
+    CHECK_STATUS(dla_model_place(m, &o, &p), DLA_ERR_UNSUPPORTED);
+    CHECK(p != NULL);
+    if (p) {
+        int lines = 0;
+        for (const char *c = dla_placement_errors(p); *c; c++)
+            lines += *c == '\n';
+        dla_placement_get_summary(p, &s);
+        CHECK(lines == s.on_gpu && s.on_gpu > 10);
+        CHECK(strstr(dla_placement_errors(p), "Conv '/stem/stem.0/Conv': ") == dla_placement_errors(p));
+        dla_placement_destroy(p);
+    }
+    CHECK(strstr(dla_model_last_error(m), "cannot run on the DLA") != NULL);
+    dla_model_destroy(m);
+    dla_placement_destroy(NULL);
+
+    /* the operator table: sorted, every op once, Conv native on the CONV unit */
+    int n = dla_op_support_count(), conv = 0;
+    CHECK(n > 100);
+    dla_op_support prev, cur;
+    for (int i = 0; i < n; i++) {
+        CHECK_OK(dla_op_support_at(i, &cur));
+        if (i)
+            CHECK(strcmp(prev.op, cur.op) < 0);
+        if (strcmp(cur.op, "Conv") == 0) {
+            conv = 1;
+            CHECK(strcmp(cur.unit, "CONV") == 0 && strcmp(cur.how, "native") == 0);
+        }
+        prev = cur;
+    }
+    CHECK(conv);
+    CHECK_STATUS(dla_op_support_at(n, &cur), DLA_ERR_INVALID_ARG);
+}
+
 int main(void)
 {
     test_chain_with_host_node();
@@ -507,5 +619,6 @@ int main(void)
     test_forced();
     test_no_fallback_lists_every_layer();
     test_build_time_nodes();
+    test_api();
     return TEST_RESULT();
 }

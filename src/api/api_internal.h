@@ -7,7 +7,8 @@
 
 /* The model's graph (owned by m). */
 ir_graph *api_model_graph(dla_model *m);
-/* Tells m its graph was rewritten: cached executors are dropped (rebuilt on the next run). */
+/* Tells m its graph is about to be rewritten: the cached executor, which holds per-tensor state of the current
+ * graph, is dropped now (a new one is built on the next run). Call it before changing the graph. */
 void api_model_graph_changed(dla_model *m);
 /* Copies the thread's last error into m's error message and returns st. */
 dla_status api_model_fail(dla_model *m, dla_status st);

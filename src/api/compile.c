@@ -202,8 +202,8 @@ dla_status dla_model_place(dla_model *m, const dla_build_options *opts, dla_plac
         opts = &dflt;
     ir_graph *g = api_model_graph(m);
     int changed = 0;
+    api_model_graph_changed(m); /* drop the executor before its graph changes (it is rebuilt on the next run) */
     dla_status st = cc_rewrite(g, &changed);
-    api_model_graph_changed(m); /* even a failed rewrite may have changed the graph */
     if (st != DLA_OK)
         return api_model_fail(m, st);
     cc_place_options po;

@@ -242,6 +242,34 @@ static void print_placement_json(const char *model, const dla_build_options *o, 
     printf("}\n");
 }
 
+/* The DLA needs static shapes (like trtexec without an optimisation profile): name the dynamic inputs and
+ * the --shapes value that would fix them (their dynamic dims set to 1). */
+static void hint_dynamic_inputs(const dla_model *m)
+{
+    char fix[1024] = "";
+    size_t pos = 0;
+    int dynamic = 0;
+    for (int i = 0; i < dla_model_num_inputs(m); i++) {
+        dla_tensor t;
+        dla_model_input(m, i, &t);
+        int dyn = 0;
+        for (int d = 0; d < t.rank; d++)
+            dyn |= t.dims[d] < 0;
+        if (!dyn)
+            continue;
+        dynamic = 1;
+        pos += (size_t)snprintf(fix + pos, pos < sizeof fix ? sizeof fix - pos : 0, "%s%s:", pos ? "," : "",
+                                t.name);
+        for (int d = 0; d < t.rank; d++)
+            pos += (size_t)snprintf(fix + pos, pos < sizeof fix ? sizeof fix - pos : 0, "%s%lld", d ? "x" : "",
+                                    (long long)(t.dims[d] < 0 ? 1 : t.dims[d]));
+    }
+    if (dynamic)
+        fprintf(stderr, "dla ops: note: the model has dynamic input dimensions and the DLA needs static shapes: "
+                        "pass e.g. --shapes=%s\n",
+                fix);
+}
+
 int cmd_ops(int argc, char **argv)
 {
     const char *model = NULL, *shapes = NULL;
@@ -308,6 +336,8 @@ int cmd_ops(int argc, char **argv)
     dla_status st = dla_model_load_file(model, &lo, &m);
     if (st != DLA_OK)
         return cli_fail("ops", st);
+    if (!shapes)
+        hint_dynamic_inputs(m);
     dla_placement *p;
     st = dla_model_place(m, &o, &p);
     char *error = st != DLA_OK ? strdup(dla_last_error()) : NULL;

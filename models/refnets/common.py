@@ -7,9 +7,11 @@ DLA-SW's scripts/prepare_models applies to the published files (see docs/models.
 Weights: torch.manual_seed(seed) before the module is built; then every BatchNorm gets
     running_mean ~ N(0, 0.1), running_var ~ U(0.5, 1.5), weight ~ U(0.5, 1.5), bias ~ N(0, 0.1)
 (the convention of models/export_torchvision.py), so the folded conv biases are non-zero and activations stay in
-sane ranges. Convolutions get He init (Kaiming-normal, fan_in); detection-head convs
-(no BatchNorm after them) are re-initialised N(0, 0.01) with zero-mean small biases, as the detectors' reference
-code does, so logits and box codes have plausible magnitudes.
+sane ranges. Hand-built nets get He init (Kaiming-normal, fan_in); then normalise_convs() rescales every conv
+but the final predictors once, per output channel, to unit output scale on a random N(0, 1) input (LSUV-like), so
+activations neither vanish nor grow with depth. Final predictor convs (no BatchNorm after them) are initialised
+N(0, 0.01) with small biases, as the detectors' reference code does, so logits and box codes have plausible
+magnitudes.
 """
 import json
 import os
@@ -50,6 +52,36 @@ def init_convs_he(model):
             torch.nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
             if m.bias is not None:
                 torch.nn.init.zeros_(m.bias)
+
+
+@torch.no_grad()
+def normalise_convs(model, x, skip=()):
+    """Data-dependent rescaling (in the spirit of LSUV init): one forward pass on the example input `x`, in which
+    every Conv2d not in `skip` has its weights and bias divided, per output channel, by the standard deviation of
+    its output (the whole tensor's when a channel has fewer than 16 values), so every conv feeds the following
+    BatchNorm (whose random running_var is ~1) or ReLU a unit-scale signal, as in a trained network. Without it,
+    the residual sums of a randomly initialised ResNet grow with depth and the detectors' scores saturate."""
+    skip_ids = {id(m) for m in skip}
+
+    def hook(mod, inp, out):
+        c = out.shape[1]
+        if out.numel() // c >= 16:
+            s = out.transpose(0, 1).reshape(c, -1).std(dim=1)
+        else:
+            s = out.std().expand(c)
+        s = torch.where(s > 1e-6, s, torch.ones_like(s))
+        mod.weight.div_(s.reshape(-1, 1, 1, 1))
+        if mod.bias is not None:
+            mod.bias.div_(s)
+        return out / s.reshape(1, -1, 1, 1)
+
+    handles = [m.register_forward_hook(hook) for m in model.modules()
+               if isinstance(m, torch.nn.Conv2d) and id(m) not in skip_ids]
+    try:
+        model(x)
+    finally:
+        for h in handles:
+            h.remove()
 
 
 @torch.no_grad()

@@ -45,6 +45,8 @@ def make_model(seed=0):
     torch.manual_seed(seed)
     m = ResNet50Logits(CLASSES).eval()
     common.randomise_bn(m, seed)
+    common.normalise_convs(m, torch.randn(BATCH, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(seed + 3)),
+                           skip=[m.fc])
     return m
 
 

@@ -145,7 +145,7 @@ class SSDMobileNetV1Full(nn.Module):
         boxes = postprocess.decode_center_size(codes, self.anchors, 10.0, 5.0)   # (ymin, xmin, ymax, xmax)
         scores_cb = scores.permute(0, 2, 1).contiguous()                 # [N, 90, 1917]
         sel = postprocess.nms(boxes, scores_cb, 100, 0.6, 1e-8)
-        return postprocess.gather_padded(sel, boxes, scores_cb, lambda c: c + 1, self.batch, 100)
+        return postprocess.gather_padded(sel, boxes, scores_cb, lambda c, k: c + 1, self.batch, 100)
 
 
 def make_model(seed=0):
@@ -155,6 +155,8 @@ def make_model(seed=0):
     common.randomise_bn(m, seed)
     for i, h in enumerate(m.heads):
         common.init_head(h, seed + 100 + i)
+    x = torch.randn(BATCH, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(seed + 3))
+    common.normalise_convs(m, x, skip=list(m.heads))
     return m
 
 

@@ -1,12 +1,15 @@
 /* nn: the oneDNN convolution / matmul wrappers against naive references written here, and the Conv,
- * ConvTranspose, Gemm and MatMul shape inference and host execution. */
+ * ConvTranspose, Gemm and MatMul shape inference and host execution. `test_nn --bench [threads]` times the
+ * ResNet-50 convolutions instead (not part of ctest). */
 #include "check.h"
 #include "host/host.h"
 #include "ir/conv_geom.h"
 #include "kernels/kernels.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static uint32_t rng = 12345;
 static float frand(void)
@@ -702,8 +705,70 @@ static void test_conv_f64(host_ctx *ctx)
     ir_graph_destroy(g);
 }
 
-int main(void)
+/* ---- benchmark (not run by ctest): test_nn --bench [threads] ----------------------------------------------
+ * The convolutions of torchvision ResNet-50 at batch 1 (count = occurrences in the network), each timed as the
+ * best of 20 warm calls through k_f32_conv, reorders included. DLA_CONV_LAYOUT=plain|blocked forces a policy. */
+static double now_s(void)
 {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static int bench_resnet50(int threads)
+{
+    static const int shapes[][6] = {/* c_in, c_out, in, k, stride, count */
+        {3, 64, 224, 7, 2, 1},      {64, 64, 56, 1, 1, 1},     {64, 64, 56, 3, 1, 3},    {64, 256, 56, 1, 1, 4},
+        {256, 64, 56, 1, 1, 2},     {256, 128, 56, 1, 1, 1},   {128, 128, 56, 3, 2, 1},  {128, 512, 28, 1, 1, 4},
+        {256, 512, 56, 1, 2, 1},    {512, 128, 28, 1, 1, 3},   {128, 128, 28, 3, 1, 3},  {512, 256, 28, 1, 1, 1},
+        {256, 256, 28, 3, 2, 1},    {256, 1024, 14, 1, 1, 6},  {512, 1024, 28, 1, 2, 1}, {1024, 256, 14, 1, 1, 5},
+        {256, 256, 14, 3, 1, 5},    {1024, 512, 14, 1, 1, 1},  {512, 512, 14, 3, 2, 1},  {512, 2048, 7, 1, 1, 3},
+        {1024, 2048, 14, 1, 2, 1},  {2048, 512, 7, 1, 1, 2},   {512, 512, 7, 3, 1, 2},
+    };
+    omp_set_num_threads(threads);
+    k_state *ks;
+    if (k_state_create(threads, &ks) != DLA_OK)
+        return 1;
+    double total = 0, flops = 0;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        const int *c = shapes[i];
+        int64_t p = c[3] / 2, out = (c[2] + 2 * p - c[3]) / c[4] + 1;
+        k_conv_desc d = {.nsp = 2, .n = 1, .c_in = c[0], .c_out = c[1], .group = 1, .in = {c[2], c[2]},
+                         .out = {out, out}, .k = {c[3], c[3]}, .stride = {c[4], c[4]}, .dil = {1, 1},
+                         .pad_l = {p, p}, .pad_r = {p, p}};
+        float *x = rand_buf((size_t)c[0] * (size_t)(c[2] * c[2])), *b = rand_buf((size_t)c[1]);
+        float *w = rand_buf((size_t)c[1] * (size_t)c[0] * (size_t)(c[3] * c[3]));
+        float *y = malloc(sizeof(float) * (size_t)c[1] * (size_t)(out * out));
+        double t0 = now_s(), best = 1e30;
+        if (k_f32_conv(ks, &d, x, w, 1, b, y) != DLA_OK)
+            return 1;
+        double first = now_s() - t0;
+        for (int r = 0; r < 20; r++) {
+            t0 = now_s();
+            k_f32_conv(ks, &d, x, w, 1, b, y);
+            double t = now_s() - t0;
+            best = t < best ? t : best;
+        }
+        double f = 2.0 * c[1] * c[0] * c[3] * c[3] * (double)(out * out);
+        printf("%4d->%4d %3dx%-3d k%d s%d x%d: %7.3f ms %6.1f GFLOP/s (first call %.1f ms) %s\n", c[0], c[1], c[2],
+               c[2], c[3], c[4], c[5], best * 1e3, f / best * 1e-9, first * 1e3, k_state_last_impl(ks));
+        total += best * c[5];
+        flops += f * c[5];
+        free(x);
+        free(w);
+        free(b);
+        free(y);
+    }
+    printf("ResNet-50 convolutions, %d thread(s): %.2f ms, %.1f GFLOP/s (%.2f GFLOP)\n", threads, total * 1e3,
+           flops / total * 1e-9, flops * 1e-9);
+    k_state_destroy(ks);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "--bench"))
+        return bench_resnet50(argc > 2 ? atoi(argv[2]) : 2);
     k_state *ks;
     CHECK_OK(k_state_create(2, &ks));
     test_conv_hand(ks);

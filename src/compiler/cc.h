@@ -62,7 +62,14 @@ const cc_rule *cc_rule_for(ir_op op);
 const char *cc_unit_name(cc_unit u);
 const char *cc_how_name(cc_how h);
 
-/* General rules + the op's rule: 1 if n can run on the DLA, else 0 with a reason (see cc_check_fn). */
+/* The table's rows in rules.def order (which follows ops.def), for documentation (`dla ops`, docs/operators.md):
+ * cc_rule_at(i) for 0 <= i < cc_rule_count(); NULL outside that range. */
+int cc_rule_count(void);
+const cc_rule *cc_rule_at(int i);
+
+/* General rules + the op's rule: 1 if n can run on the DLA, else 0 with a reason (see cc_check_fn). A NULL target
+ * means Orin with FP16 and INT8. Build-time ops (Shape, Constant, ...) give 1 when their value is known at build
+ * time (placement counts them on neither device). */
 int cc_check_node(const cc_target *t, const ir_node *n, char *reason, size_t size);
 
 /* ---- rewrites (rw_*.c) --------------------------------------------------------------------------------- */

@@ -2,6 +2,7 @@
 #include "dla/compiler.h"
 #include "api_internal.h"
 #include "compiler/cc.h"
+#include "compiler/fold_shapes.h"
 #include "compiler/partition.h"
 
 #include <stdarg.h>
@@ -203,7 +204,11 @@ dla_status dla_model_place(dla_model *m, const dla_build_options *opts, dla_plac
     ir_graph *g = api_model_graph(m);
     int changed = 0;
     api_model_graph_changed(m); /* drop the executor before its graph changes (it is rebuilt on the next run) */
-    dla_status st = cc_rewrite(g, &changed);
+    dla_status st = cc_fold_static_shapes(g, NULL);
+    if (st == DLA_OK)
+        st = cc_rewrite(g, &changed);
+    if (st == DLA_OK && changed) /* a rewrite may leave shape arithmetic on static shapes behind */
+        st = cc_fold_static_shapes(g, NULL);
     if (st != DLA_OK)
         return api_model_fail(m, st);
     cc_place_options po;

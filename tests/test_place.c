@@ -3,6 +3,7 @@
  * batch splits, --layerDeviceTypes and the build error without GPU fallback. Every placement is also checked
  * for the invariants: subgraphs are convex, of one batch size, numbered densely in order of their first node. */
 #include "check.h"
+#include "compiler/fold_shapes.h"
 #include "compiler/partition.h"
 #include "dla/compiler.h"
 
@@ -27,6 +28,7 @@ static ir_graph *G;
 static void begin(void)
 {
     CHECK_OK(ir_graph_create(&G));
+    G->opset = 13;
     ir_tensor *x;
     CHECK_OK(ir_graph_tensor(G, "x", &x));
     x->dtype = IR_F32;
@@ -498,6 +500,41 @@ static void test_build_time_nodes(void)
     finish(&p);
 }
 
+/* Shape of a static shape is a build-time constant: folded with what it feeds, so Reshape's shape becomes known */
+static void test_fold_static_shapes(void)
+{
+    begin();
+    node(IR_OP_Relu, "r", "x");
+    ir_node *sh = node(IR_OP_Shape, "s", "r_out");
+    ir_node *rs = node(IR_OP_Reshape, "y", "r_out", "s_out");
+    ir_tensor_set_shape(sh->out[0], -1, NULL); /* as the importer leaves them: unknown until inferred */
+    ir_tensor_set_shape(rs->out[0], -1, NULL);
+    end("y_out");
+    CHECK_OK(ir_graph_infer(G));
+    CHECK(!ir_tensor_shape_known(rs->out[0])); /* the shape input has no value yet */
+    int folded = 0;
+    CHECK_OK(cc_fold_static_shapes(G, &folded));
+    CHECK(folded == 1 && G->n_nodes == 2);
+    const ir_tensor *y = ir_graph_find(G, "y_out");
+    CHECK(y->rank == 4 && y->dims[0] == 1 && y->dims[1] == 4 && y->dims[3] == 8);
+    const ir_tensor *s = ir_graph_find(G, "s_out");
+    CHECK(s->data_kind == IR_DATA_CONST && ((const int64_t *)s->data)[1] == 4);
+    cc_place_options o = opts(0);
+    cc_placement p;
+    CHECK_OK(place(&o, &p));
+    CHECK(p.n_dla == 2 && p.n_subgraphs == 1);
+    finish(&p);
+    /* a dynamic input shape is left alone */
+    begin();
+    ir_graph_find(G, "x")->dims[0] = -1;
+    node(IR_OP_Shape, "s", "x");
+    end("s_out");
+    CHECK_OK(cc_fold_static_shapes(G, &folded));
+    CHECK(folded == 0 && G->n_nodes == 1);
+    ir_graph_destroy(G);
+    G = NULL;
+}
+
 /* The public API on the bundled Fashion-MNIST CNN (real rule table and rewrites). */
 static void test_api(void)
 {
@@ -619,6 +656,7 @@ int main(void)
     test_forced();
     test_no_fallback_lists_every_layer();
     test_build_time_nodes();
+    test_fold_static_shapes();
     test_api();
     return TEST_RESULT();
 }

@@ -227,6 +227,7 @@ static dla_status build_identity(ir_graph **out)
         ir_tensor *b = out0(N1(IR_OP_Relu, "relu", a));
         ir_tensor *c = out0(N1(IR_OP_Dropout, "drop", b));
         ir_tensor *d = out0(N1(IR_OP_Reshape, "rs", c, ci64(4, X4)));
+        d = out0(N1(IR_OP_Pad, "pad0", d, ci64(8, DIMS(0, 0, 0, 0, 0, 0, 0, 0))));
         return finish1(out, out0(N1(IR_OP_Identity, "id2", d)));
     }
     if (V == 1) { /* a Dropout whose mask is unused, with training_mode false; a chain of shape ops */
@@ -244,7 +245,8 @@ static dla_status build_identity(ir_graph **out)
     ir_tensor *a = out0(N1(IR_OP_Identity, "id", x));
     ir_node *dr = nd(IR_OP_Dropout, "drop", 1, IN(x), 2);
     ir_tensor *r = out0(N1(IR_OP_Reshape, "rs", x, ci64(2, DIMS(6, 16))));
-    return finish(out, 4, IN(a, dr->out[0], dr->out[1], r));
+    ir_tensor *sh = out0(N1(IR_OP_Pad, "shift", x, ci64(8, DIMS(0, 0, 0, -1, 0, 0, 0, 1))));
+    return finish(out, 5, IN(a, dr->out[0], dr->out[1], r, sh));
 }
 
 static dla_status build_squeeze(ir_graph **out)
@@ -265,7 +267,7 @@ static dla_status build_squeeze(ir_graph **out)
 static void test_identity(void)
 {
     expect("remove-identity", 0, build_identity, lw_pass_remove_identity, 1e-7, 1,
-           W({IR_OP_Identity, 0}, {IR_OP_Dropout, 0}, {IR_OP_Reshape, 0}, {IR_OP_Relu, 1}));
+           W({IR_OP_Identity, 0}, {IR_OP_Dropout, 0}, {IR_OP_Reshape, 0}, {IR_OP_Pad, 0}, {IR_OP_Relu, 1}));
     if (LAST)
         CHECK(LAST->outputs[0]->producer && strcmp(LAST->outputs[0]->producer->name, "relu") == 0);
     expect("remove-identity chain", 1, build_identity, lw_pass_remove_identity, 1e-7, 1,
@@ -442,12 +444,18 @@ static dla_status build_reduce(ir_graph **out)
         n->opset = 18;
         return finish1(out, out0(n));
     }
-    /* V 2, none: 13x13 (no window chain <= 8), channel axis, 3-D input, no axes (all) */
-    ir_tensor *a = out0(N1(IR_OP_GlobalAveragePool, "gap", input(4, DIMS(1, 2, 13, 13))));
+    if (V == 2) { /* 13x13 and 26x1 means: no window chain <= 8, so a depthwise Conv */
+        ir_tensor *a = out0(N1(IR_OP_GlobalAveragePool, "gap", input(4, DIMS(1, 3, 13, 13))));
+        ir_tensor *b = reduce(IR_OP_ReduceMean, "rm", input(4, DIMS(2, 2, 26, 5)), 1, DIMS(2), 0);
+        return finish(out, 2, IN(a, b));
+    }
+    /* V 3, none: a 13x13 max, a 37x37 mean (over the conv kernel limit), channel axis, 3-D input, no axes (all) */
+    ir_tensor *a = out0(N1(IR_OP_GlobalMaxPool, "gmp", input(4, DIMS(1, 2, 13, 13))));
+    ir_tensor *a2 = out0(N1(IR_OP_GlobalAveragePool, "gap", input(4, DIMS(1, 2, 37, 37))));
     ir_tensor *b = reduce(IR_OP_ReduceMean, "rmc", x, 1, DIMS(1), 1);
     ir_tensor *c = reduce(IR_OP_ReduceMean, "rm3", input(3, DIMS(2, 3, 4)), 1, DIMS(2), 1);
     ir_tensor *d = reduce(IR_OP_ReduceMean, "rmall", x, 0, NULL, 1);
-    return finish(out, 4, IN(a, b, c, d));
+    return finish(out, 5, IN(a, a2, b, c, d));
 }
 
 static void test_reduce(void)
@@ -465,7 +473,13 @@ static void test_reduce(void)
     }
     expect("reducemean-to-pool opset 18", 1, build_reduce, lw_pass_reduce_to_pool, 1e-5, 1,
            W({IR_OP_ReduceMean, 0}, {IR_OP_AveragePool, 1}));
-    expect("reducemean-to-pool none", 2, build_reduce, lw_pass_reduce_to_pool, 1e-6, 0, NONE);
+    expect("reducemean-to-pool as conv", 2, build_reduce, lw_pass_reduce_to_pool, 1e-5, 1,
+           W({IR_OP_GlobalAveragePool, 0}, {IR_OP_ReduceMean, 0}, {IR_OP_Conv, 2}, {IR_OP_Reshape, 1}));
+    if (LAST) {
+        const ir_node *c = find_node(LAST, "gap");
+        CHECK(c && c->op == IR_OP_Conv && ir_attr_int(c, "group", 0) == 3);
+    }
+    expect("reducemean-to-pool none", 3, build_reduce, lw_pass_reduce_to_pool, 1e-6, 0, NONE);
 }
 
 /* ---- split-to-slice --------------------------------------------------------------------------------------- */
@@ -722,6 +736,72 @@ static void test_qdq(void)
     expect("qdq-to-scales none", 2, build_qdq, lw_pass_qdq_to_scales, 1e-7, 0, NONE);
 }
 
+/* ---- fold-constants / fold-pad ---------------------------------------------------------------------------- */
+
+static dla_status build_const(ir_graph **out)
+{
+    BASE_TRY(begin(13));
+    ir_tensor *x = input(4, DIMS(1, 4, 2, 3));
+    if (V == 1) /* none: Shape writes a graph output; Add of an activation */
+        return finish(out, 2, IN(out0(N1(IR_OP_Shape, "shape", x)), out0(N1(IR_OP_Add, "add", x, cscalar(1)))));
+    /* the channel-shuffle shape arithmetic: Reshape(x, [1, C/2, 2, H*W]) with C/2 from Shape -> Gather -> Div */
+    ir_tensor *s = out0(N1(IR_OP_Shape, "shape", x));
+    ir_tensor *c = out0(N1(IR_OP_Gather, "gather", s, ci64(1, DIMS(1))));
+    ir_tensor *h = out0(N1(IR_OP_Div, "div", c, ci64(1, DIMS(2))));
+    ir_node *cat = N1(IR_OP_Concat, "cat", ci64(1, DIMS(1)), h, ci64(2, DIMS(2, -1)));
+    ai(cat, "axis", 0);
+    ir_tensor *r = out0(N1(IR_OP_Reshape, "rs", x, out0(cat)));
+    return finish1(out, out0(N1(IR_OP_Relu, "relu", r)));
+}
+
+static dla_status build_pad(ir_graph **out)
+{
+    BASE_TRY(begin(13));
+    ir_tensor *x = input(4, DIMS(1, 3, 6, 5));
+    if (V == 0) { /* into a Conv with pads of its own, and into an AveragePool that counts padding */
+        ir_tensor *p = out0(N1(IR_OP_Pad, "pad", x, ci64(8, DIMS(0, 0, 1, 2, 0, 0, 2, 1))));
+        ir_tensor *a = out0(conv("conv", p, 4, 3, 0));
+        ir_tensor *p2 = out0(N1(IR_OP_Pad, "pad2", x, ci64(8, DIMS(0, 0, 1, 1, 0, 0, 1, 1)), cscalar(0)));
+        ir_node *ap = N1(IR_OP_AveragePool, "avg", p2);
+        ais(ap, "kernel_shape", 2, DIMS(3, 3));
+        ai(ap, "count_include_pad", 1);
+        return finish(out, 2, IN(a, out0(ap)));
+    }
+    /* none: reflect mode; value 1; into a MaxPool; on the channel axis; into an AveragePool excluding pads */
+    ir_node *p1 = N1(IR_OP_Pad, "reflect", x, ci64(8, DIMS(0, 0, 1, 1, 0, 0, 1, 1)));
+    as(p1, "mode", "reflect");
+    ir_tensor *a = out0(conv("c1", out0(p1), 4, 3, 0));
+    ir_tensor *p2 = out0(N1(IR_OP_Pad, "one", x, ci64(8, DIMS(0, 0, 1, 1, 0, 0, 1, 1)), cscalar(1)));
+    ir_tensor *b = out0(conv("c2", p2, 4, 3, 0));
+    ir_node *mp = N1(IR_OP_MaxPool, "max", out0(N1(IR_OP_Pad, "pmax", x, ci64(8, DIMS(0, 0, 1, 1, 0, 0, 1, 1)))));
+    ais(mp, "kernel_shape", 2, DIMS(3, 3));
+    ir_tensor *p4 = out0(N1(IR_OP_Pad, "pc", x, ci64(8, DIMS(0, 1, 0, 0, 0, 0, 0, 0))));
+    ir_tensor *d = out0(conv("c4", p4, 4, 1, 0));
+    ir_node *ap = N1(IR_OP_AveragePool, "avg", out0(N1(IR_OP_Pad, "pavg", x, ci64(8, DIMS(0, 0, 1, 1, 0, 0, 1, 1)))));
+    ais(ap, "kernel_shape", 2, DIMS(3, 3));
+    return finish(out, 5, IN(a, b, out0(mp), d, out0(ap)));
+}
+
+static void test_const_pad(void)
+{
+    expect("fold-constants", 0, build_const, lw_pass_fold_constants, 0, 1,
+           W({IR_OP_Shape, 0}, {IR_OP_Gather, 0}, {IR_OP_Div, 0}, {IR_OP_Concat, 0}, {IR_OP_Reshape, 1}));
+    if (LAST) {
+        const ir_node *r = find_node(LAST, "rs");
+        CHECK(r && lw_is_const(r->in[1]) && ((const int64_t *)r->in[1]->data)[1] == 2);
+    }
+    expect("fold-constants none", 1, build_const, lw_pass_fold_constants, 0, 0, NONE);
+    expect("fold-pad", 0, build_pad, lw_pass_fold_pad, 1e-5, 1,
+           W({IR_OP_Pad, 0}, {IR_OP_Conv, 1}, {IR_OP_AveragePool, 1}));
+    if (LAST) {
+        const ir_node *c = find_node(LAST, "conv");
+        int k = 0;
+        const int64_t *p = c ? ir_attr_ints(c, "pads", &k) : NULL;
+        CHECK(p && k == 4 && p[0] == 2 && p[1] == 3 && p[2] == 3 && p[3] == 2);
+    }
+    expect("fold-pad none", 1, build_pad, lw_pass_fold_pad, 1e-6, 0, NONE);
+}
+
 /* ---- the whole driver --------------------------------------------------------------------------------------- */
 
 static dla_status build_net(ir_graph **out)
@@ -763,6 +843,7 @@ int main(void)
     test_resize();
     test_hard();
     test_qdq();
+    test_const_pad();
     test_driver();
     ir_graph_destroy(LAST);
     return TEST_RESULT();

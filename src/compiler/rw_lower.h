@@ -8,6 +8,7 @@
 #define DLA_COMPILER_RW_LOWER_H
 
 #include "compiler/cc.h"
+#include "host/host.h"
 
 /* The passes (one file each; registered in rw_lower.c). */
 dla_status lw_pass_remove_identity(ir_graph *g, int *n_changed);
@@ -19,6 +20,8 @@ dla_status lw_pass_split_to_slice(ir_graph *g, int *n_changed);
 dla_status lw_pass_resize_scales(ir_graph *g, int *n_changed);
 dla_status lw_pass_hard_activations(ir_graph *g, int *n_changed);
 dla_status lw_pass_qdq_to_scales(ir_graph *g, int *n_changed);
+dla_status lw_pass_fold_constants(ir_graph *g, int *n_changed);
+dla_status lw_pass_fold_pad(ir_graph *g, int *n_changed);
 
 /* ---- graph queries (rw_lower_util.c) ------------------------------------------------------------------- */
 
@@ -74,6 +77,10 @@ void lw_retype(ir_node *n, ir_op op);
 /* A Reshape node `name` from x to the known shape of y (y keeps its tensor; x -> y). Inferred. */
 dla_status lw_reshape(ir_graph *g, const char *name, const ir_node *like, ir_tensor *x, ir_tensor *y, int rank,
                       const int64_t *dims, ir_node **out);
+
+/* Computes n at build time with the host executor (its inputs are constants, or for Shape/Size a static
+ * shape): its outputs become constants and n leaves the graph. */
+dla_status lw_fold(ir_graph *g, host_ctx *ctx, ir_node *n);
 
 /* Factors n (>= 1) into factors in [1, max_f] (largest first); the count, or -1 if a prime factor exceeds max_f.
  * n = 1 gives 0 factors. */

@@ -1,4 +1,4 @@
-/* remove-identity: Identity, inference-mode Dropout, shape ops that do not change the shape, and chains of
+/* remove-identity: Identity, inference-mode Dropout, shape ops and Pads that do not change the shape, chains of
  * shape ops (one Reshape to the last shape stays);
  * shape-to-reshape: Flatten/Squeeze/Unsqueeze with a static output shape become a Reshape with a constant shape
  * (the DLA runs Reshape as a Shuffle; it has no Flatten/Squeeze/Unsqueeze).
@@ -49,6 +49,26 @@ static int dropout_is_identity(const ir_graph *g, const ir_node *n)
     return 1;
 }
 
+/* A Pad whose pads are all zero (a shape-preserving Pad with a negative and a positive pad shifts data). */
+static int pad_is_noop(const ir_node *n)
+{
+    int64_t pads[2 * IR_MAX_RANK];
+    int count = 0;
+    if (n->opset < 11) {
+        const int64_t *a = ir_attr_ints(n, "pads", &count);
+        for (int i = 0; a && i < count && i < 2 * IR_MAX_RANK; i++)
+            pads[i] = a[i];
+    } else {
+        count = ir_input_ints(n, 1, pads, 2 * IR_MAX_RANK);
+    }
+    if (count <= 0 || count > 2 * IR_MAX_RANK)
+        return 0;
+    for (int i = 0; i < count; i++)
+        if (pads[i] != 0)
+            return 0;
+    return 1;
+}
+
 /* Turns shape op n into Reshape(x, constant shape of its output). */
 static dla_status make_reshape(ir_graph *g, ir_node *n, ir_tensor *x)
 {
@@ -79,7 +99,8 @@ dla_status lw_pass_remove_identity(ir_graph *g, int *n_changed)
         if (!n || n->n_in < 1 || !n->in[0] || !n->out[0])
             continue;
         int pass_through = n->op == IR_OP_Identity || (n->op == IR_OP_Dropout && dropout_is_identity(g, n)) ||
-                           (is_shape_op(n->op) && same_shape(n->in[0], n->out[0]));
+                           (is_shape_op(n->op) && same_shape(n->in[0], n->out[0])) ||
+                           (n->op == IR_OP_Pad && pad_is_noop(n));
         if (pass_through) {
             if (lw_forward(g, n->in[0], n->out[0])) {
                 lw_remove(g, n);

@@ -6,8 +6,10 @@
  *
  * A window larger than 8 becomes a chain of pools with stride = kernel whose windows divide the dim and stay in
  * [1,8] (14 -> 7 then 2; 56 -> 8 then 7): non-overlapping equal windows make the mean of means the mean (and the
- * max of maxes the max). A dim with a prime factor above 8 (e.g. 11, 13) has no such chain: the node is left for
- * the host and the rule checker explains why. keepdims = 0 adds a Reshape "<name>/reshape" to the reduced shape.
+ * max of maxes the max). A mean over a dim with a prime factor above 8 (SqueezeNet's 13x13) becomes a depthwise
+ * Conv instead (group = C, kernel = the reduced dims <= 32, weights 1 / (kh * kw); DLA-SW: "ReduceMean can be
+ * AveragePool/Conv"); a max, or a mean window above 32, has no DLA form: the node is left for the host and the
+ * rule checker explains why. keepdims = 0 adds a Reshape "<name>/reshape" to the reduced shape.
  * The first pool keeps the node's name; later ones are "<name>/pool<i>". */
 #include "compiler/rw_lower.h"
 
@@ -15,6 +17,7 @@
 
 #define POOL_MAX_WINDOW 8
 #define POOL_MAX_STAGES 8
+#define CONV_MAX_KERNEL 32
 
 /* The reduced axes (bit 2 = H, bit 3 = W) of n, or 0 if n is not a spatial reduction of a 4-D tensor. */
 static unsigned spatial_axes(const ir_node *n)
@@ -105,6 +108,37 @@ static dla_status rewrite(ir_graph *g, ir_node *n, int count, const int64_t *kh,
     return lw_reshape(g, name, n, cur, y, y->rank, y->dims, NULL);
 }
 
+/* The mean as a depthwise Conv with a constant 1 / (kh * kw) kernel. */
+static dla_status mean_as_conv(ir_graph *g, ir_node *n, int64_t kh, int64_t kw)
+{
+    ir_tensor *x = n->in[0], *y = n->out[0], *w, *out = y;
+    int keep = n->op == IR_OP_GlobalAveragePool || ir_attr_int(n, "keepdims", 1);
+    int64_t c = x->dims[1], wd[4] = {c, 1, kh, kw}, k[2] = {kh, kw};
+    char base[256];
+    snprintf(base, sizeof base, "%.200s/mean_weight", n->name);
+    BASE_TRY(lw_const_f32(g, base, 4, wd, NULL, &w));
+    float *wp = w->data, v = (float)(1.0 / (double)(kh * kw));
+    for (int64_t i = 0; i < c * kh * kw; i++)
+        wp[i] = v;
+    if (!keep) {
+        snprintf(base, sizeof base, "%.200s/conv_out", n->name);
+        BASE_TRY(lw_tensor(g, base, &out));
+    }
+    BASE_TRY(lw_set_n_in(g, n, 2));
+    n->n_in = 2;
+    n->in[1] = w;
+    n->out[0] = out;
+    n->n_attrs = 0;
+    lw_retype(n, IR_OP_Conv);
+    BASE_TRY(lw_attr_ints(g, n, "kernel_shape", 2, k));
+    BASE_TRY(lw_attr_int(g, n, "group", c));
+    BASE_TRY(ir_infer_node(n));
+    if (keep)
+        return DLA_OK;
+    snprintf(base, sizeof base, "%.200s/reshape", n->name);
+    return lw_reshape(g, base, n, out, y, y->rank, y->dims, NULL);
+}
+
 dla_status lw_pass_reduce_to_pool(ir_graph *g, int *n_changed)
 {
     int changed = 0;
@@ -118,9 +152,18 @@ dla_status lw_pass_reduce_to_pool(ir_graph *g, int *n_changed)
         unsigned mask = spatial_axes(n);
         int64_t kh[POOL_MAX_STAGES], kw[POOL_MAX_STAGES];
         int count = mask ? stages(n->in[0], mask, kh, kw) : -1;
-        if (count < 0 || !lw_known(n->out[0]))
+        if (!mask || !lw_known(n->out[0]))
             continue;
-        BASE_TRY(rewrite(g, n, count, kh, kw));
+        if (count >= 0) {
+            BASE_TRY(rewrite(g, n, count, kh, kw));
+            changed++;
+            continue;
+        }
+        int64_t h = (mask & 4) ? n->in[0]->dims[2] : 1, w = (mask & 8) ? n->in[0]->dims[3] : 1;
+        if ((n->op != IR_OP_ReduceMean && n->op != IR_OP_GlobalAveragePool) || h > CONV_MAX_KERNEL ||
+            w > CONV_MAX_KERNEL)
+            continue;
+        BASE_TRY(mean_as_conv(g, n, h, w));
         changed++;
     }
     *n_changed = changed;

@@ -12,7 +12,6 @@
  * for the INT8 weight quantizer; today it re-derives them from the float weights). uint8 / non-zero zero
  * points and blocked quantization (opset 21 block_size) are left alone. */
 #include "compiler/rw_lower.h"
-#include "host/host.h"
 
 static int all_inputs_const(const ir_node *n)
 {
@@ -39,24 +38,6 @@ static int int8_zero(const ir_node *n)
            ir_get_i64(z->dtype, z->data, 0) == 0;
 }
 
-/* Computes constant-input node n at build time with the host executor; n leaves the graph. */
-static dla_status fold_node(ir_graph *g, host_ctx *ctx, ir_node *n)
-{
-    BASE_TRY(ir_infer_node(n));
-    for (int j = 0; j < n->n_out; j++)
-        if (n->out[j]) {
-            if (!lw_known(n->out[j]))
-                return ir_node_error(n, DLA_ERR_INTERNAL, "output shape unknown after inference");
-            BASE_TRY(ir_tensor_alloc_const(g, n->out[j]));
-        }
-    BASE_TRY(host_fold_compute(ctx, n));
-    for (int j = 0; j < n->n_out; j++)
-        if (n->out[j])
-            n->out[j]->producer = NULL;
-    lw_remove(g, n);
-    return DLA_OK;
-}
-
 /* Weights: a DQ of a constant, or of a Q of a constant; *done counts the nodes folded. */
 static dla_status try_weights(ir_graph *g, host_ctx *ctx, ir_node *dq, int *done)
 {
@@ -65,13 +46,13 @@ static dla_status try_weights(ir_graph *g, host_ctx *ctx, ir_node *dq, int *done
         return DLA_OK;
     ir_node *q = lw_producer(g, dq->in[0]);
     if (q && q->op == IR_OP_QuantizeLinear && all_inputs_const(q)) {
-        BASE_TRY(fold_node(g, ctx, q));
+        BASE_TRY(lw_fold(g, ctx, q));
         *done = 1;
     }
     if (!all_inputs_const(dq))
         return DLA_OK;
     double s = tensor_scale(dq);
-    BASE_TRY(fold_node(g, ctx, dq));
+    BASE_TRY(lw_fold(g, ctx, dq));
     dq->out[0]->quant_scale = (float)s;
     *done += 1;
     return DLA_OK;

@@ -242,3 +242,20 @@ int lw_factor(int64_t n, int64_t max_f, int64_t *f, int max_count)
     }
     return k;
 }
+
+dla_status lw_fold(ir_graph *g, host_ctx *ctx, ir_node *n)
+{
+    BASE_TRY(ir_infer_node(n));
+    for (int j = 0; j < n->n_out; j++)
+        if (n->out[j]) {
+            if (!lw_known(n->out[j]))
+                return ir_node_error(n, DLA_ERR_INTERNAL, "output shape unknown after inference");
+            BASE_TRY(ir_tensor_alloc_const(g, n->out[j]));
+        }
+    BASE_TRY(host_fold_compute(ctx, n));
+    for (int j = 0; j < n->n_out; j++)
+        if (n->out[j])
+            n->out[j]->producer = NULL;
+    lw_remove(g, n);
+    return DLA_OK;
+}

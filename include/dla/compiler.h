@@ -85,6 +85,8 @@ typedef struct dla_layer_placement {
     int forced;         /* placed by layer_device_types */
 } dla_layer_placement;
 
+/* Layers in topological order. Layers computed at build time (shape arithmetic on static shapes, constants)
+ * run on neither device and are not listed. */
 int dla_placement_num_layers(const dla_placement *p);
 dla_status dla_placement_layer(const dla_placement *p, int i, dla_layer_placement *out);
 

@@ -348,7 +348,7 @@ int cmd_ops(int argc, char **argv)
     if (st != DLA_OK) {
         /* like a TensorRT build error: the full list of layers that block the build */
         const char *full = p ? dla_placement_errors(p) : "";
-        if (p && *full) {
+        if (p && *full && error && strstr(error, "GPU fallback is off")) {
             int n = 0;
             for (const char *c = full; *c; c++)
                 n += *c == '\n';

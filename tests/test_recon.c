@@ -119,12 +119,22 @@ static void check_fires(const char *what, cc_build_fn build, cc_pass_fn pass, ir
                         ir_op kept_op)
 {
     int changed = 0;
+    ir_graph *g = NULL;
+    CHECK_OK(build(&g));
+    for (int i = 0; g && i < g->n_nodes; i++) {
+        char reason[256] = "";
+        if (g->nodes[i]->op == gone && !cc_recon_applies(g->nodes[i], reason, sizeof reason)) {
+            fprintf(stderr, "%s: cc_recon_applies refuses: %s\n", what, reason);
+            CHECK(0);
+        }
+    }
+    ir_graph_destroy(g);
+    g = NULL;
     int ok = cc_check_pass_preserves(build, pass, 1e-6, &changed);
     if (!ok || changed <= 0)
         fprintf(stderr, "%s: preserves %d, changed %d\n", what, ok, changed);
     CHECK(ok);
     CHECK(changed > 0);
-    ir_graph *g = NULL;
     CHECK_OK(build(&g));
     if (!g)
         return;
@@ -152,13 +162,24 @@ static void check_fires(const char *what, cc_build_fn build, cc_pass_fn pass, ir
     ir_graph_destroy(g);
 }
 
-/* The pass leaves build()'s graph alone. */
-static void check_skips(const char *what, cc_build_fn build, cc_pass_fn pass, ir_op kept)
+/* The pass leaves build()'s graph alone, and cc_recon_applies() names the reason (containing `why`). */
+static void check_skips(const char *what, cc_build_fn build, cc_pass_fn pass, ir_op kept, const char *why)
 {
     ir_graph *g = NULL;
     CHECK_OK(build(&g));
     if (!g)
         return;
+    char reason[256] = "";
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i]->op == kept) {
+            CHECK(cc_recon_applies(g->nodes[i], reason, sizeof reason) == 0);
+            break;
+        }
+    if (getenv("RECON_VERBOSE"))
+        printf("%s: %s\n", what, reason);
+    if (!strstr(reason, why))
+        fprintf(stderr, "%s: reason \"%s\" does not mention \"%s\"\n", what, reason, why);
+    CHECK(strstr(reason, why) != NULL);
     int n_nodes = g->n_nodes, changed = -1;
     CHECK_OK(pass(g, &changed));
     if (changed != 0)
@@ -194,7 +215,7 @@ static void test_neg(void)
     neg_cfg.dtype = IR_F16;
     check_fires("neg f16", build_neg, cc_recon_neg, IR_OP_Neg, "neg", IR_OP_Mul);
     neg_cfg.dtype = IR_I32; /* integer Neg stays on the host */
-    check_skips("neg i32", build_neg, cc_recon_neg, IR_OP_Neg);
+    check_skips("neg i32", build_neg, cc_recon_neg, IR_OP_Neg, "int32");
 }
 
 
@@ -262,7 +283,7 @@ static void test_depth_to_space(void)
     set_space(IR_OP_DepthToSpace, 1, 1, 4, 4, 1, NULL, 1); /* b = 1: identity */
     check_fires("d2s b1", build_space, cc_recon_depth_to_space, IR_OP_DepthToSpace, "space", IR_OP_ConvTranspose);
     set_space(IR_OP_DepthToSpace, 1, 64 * 64, 1, 1, 64, NULL, 1); /* b = 64 is past the DLA kernel limit of 32 */
-    check_skips("d2s b64", build_space, cc_recon_depth_to_space, IR_OP_DepthToSpace);
+    check_skips("d2s b64", build_space, cc_recon_depth_to_space, IR_OP_DepthToSpace, "blocksize 64");
 }
 
 static void test_space_to_depth(void)
@@ -273,10 +294,12 @@ static void test_space_to_depth(void)
     check_fires("s2d b3", build_space, cc_recon_space_to_depth, IR_OP_SpaceToDepth, "space", IR_OP_Conv);
     set_space(IR_OP_SpaceToDepth, 1, 5, 768, 768, 4, NULL, 1); /* DLA-SW's default shape */
     check_fires("s2d 5x768x768 b4", build_space, cc_recon_space_to_depth, IR_OP_SpaceToDepth, "space", IR_OP_Conv);
+    set_space(IR_OP_SpaceToDepth, 1, 1, 32, 32, 16, NULL, 1); /* stride 16 is past the DLA conv limit of 8 */
+    check_skips("s2d b16", build_space, cc_recon_space_to_depth, IR_OP_SpaceToDepth, "blocksize 16");
     set_space(IR_OP_SpaceToDepth, 1, 3, 5, 4, 2, NULL, 1); /* odd H */
-    check_skips("s2d odd H", build_space_raw, cc_recon_space_to_depth, IR_OP_SpaceToDepth);
+    check_skips("s2d odd H", build_space_raw, cc_recon_space_to_depth, IR_OP_SpaceToDepth, "H = 5");
     set_space(IR_OP_SpaceToDepth, 1, 3, 4, 7, 2, NULL, 1); /* odd W */
-    check_skips("s2d odd W", build_space_raw, cc_recon_space_to_depth, IR_OP_SpaceToDepth);
+    check_skips("s2d odd W", build_space_raw, cc_recon_space_to_depth, IR_OP_SpaceToDepth, "W = 7");
 }
 
 /* ---- Gather ------------------------------------------------------------------------------------------------ */
@@ -336,14 +359,14 @@ static void test_gather(void)
     }
     set_gather(1, 1, 4, i1, IR_I64);
     ga_cfg.idx_is_input = 1;
-    check_skips("gather runtime indices", build_gather, cc_recon_gather, IR_OP_Gather);
+    check_skips("gather runtime indices", build_gather, cc_recon_gather, IR_OP_Gather, "not a build-time");
     set_gather(0, 1, 1, i1 + 1, IR_I64);
-    check_skips("gather axis 0", build_gather, cc_recon_gather, IR_OP_Gather);
+    check_skips("gather axis 0", build_gather, cc_recon_gather, IR_OP_Gather, "axis 0");
     set_gather(1, 2, 4, i1, IR_I64);
-    check_skips("gather 2-D indices", build_gather, cc_recon_gather, IR_OP_Gather);
+    check_skips("gather 2-D indices", build_gather, cc_recon_gather, IR_OP_Gather, "2-D");
     set_gather(1, 1, 4, i1, IR_I64);
     ga_cfg.data_rank = 3;
-    check_skips("gather 3-D data", build_gather, cc_recon_gather, IR_OP_Gather);
+    check_skips("gather 3-D data", build_gather, cc_recon_gather, IR_OP_Gather, "4-D");
 }
 
 /* ---- ScatterElements --------------------------------------------------------------------------------------- */
@@ -407,18 +430,23 @@ static void test_scatter(void)
                 IR_OP_Add);
     set_scatter(1, 2, i1);
     sc_cfg.non_uniform = 1;
-    check_skips("scatter non-uniform indices", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements);
+    check_skips("scatter non-uniform indices", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements,
+                "vary along");
     set_scatter(1, 2, i1);
     sc_cfg.idx_is_input = 1;
-    check_skips("scatter runtime indices", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements);
+    check_skips("scatter runtime indices", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements,
+                "not a build-time");
     set_scatter(1, 2, dup); /* 1 and -4 are the same channel of 5 */
-    check_skips("scatter duplicate indices", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements);
+    check_skips("scatter duplicate indices", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements,
+                "repeats");
     set_scatter(2, 3, i2);
     sc_cfg.partial = 1; /* updates cover only part of W */
-    check_skips("scatter partial updates", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements);
+    check_skips("scatter partial updates", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements,
+                "updates cover");
     set_scatter(1, 2, i1);
     sc_cfg.reduction_add = 1;
-    check_skips("scatter reduction add", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements);
+    check_skips("scatter reduction add", build_scatter, cc_recon_scatter_elements, IR_OP_ScatterElements,
+                "reduction 'add'");
 }
 
 /* ---- Where ------------------------------------------------------------------------------------------------- */
@@ -480,19 +508,19 @@ static void test_where(void)
     set_where(0, 0, 0, 0, 0, "1"); /* uniform */
     check_fires("where scalar condition", build_where, cc_recon_where, IR_OP_Where, "where", IR_OP_Conv);
     set_where(2, 6, 7, 0, 0, "10"); /* 6x7 alternating: varies along H and W */
-    check_skips("where two axes", build_where, cc_recon_where, IR_OP_Where);
+    check_skips("where two axes", build_where, cc_recon_where, IR_OP_Where, "H and W");
     set_where(4, 2, 1, 1, 1, "10");
     wh_cfg.n = 2;
-    check_skips("where along N", build_where, cc_recon_where, IR_OP_Where);
+    check_skips("where along N", build_where, cc_recon_where, IR_OP_Where, "along N");
     set_where(4, 1, 5, 1, 1, "10");
     wh_cfg.cond_is_input = 1;
-    check_skips("where runtime condition", build_where, cc_recon_where, IR_OP_Where);
+    check_skips("where runtime condition", build_where, cc_recon_where, IR_OP_Where, "not a build-time");
     set_where(4, 1, 5, 1, 1, "10");
     wh_cfg.y_scalar = 1;
-    check_skips("where broadcast y", build_where, cc_recon_where, IR_OP_Where);
+    check_skips("where broadcast y", build_where, cc_recon_where, IR_OP_Where, "not of one");
     set_where(4, 1, 5, 1, 1, "10");
     wh_cfg.y_inf = 1;
-    check_skips("where -inf constant y", build_where, cc_recon_where, IR_OP_Where);
+    check_skips("where -inf constant y", build_where, cc_recon_where, IR_OP_Where, "infinity");
 }
 
 /* ---- Not / And / Or / Xor ---------------------------------------------------------------------------------- */
@@ -586,7 +614,7 @@ static void test_logic(void)
         CHECK(count_op(g, IR_OP_Cast) == 2 + 2 + 2); /* gt, lt to float; or, xor to bool; to_f, to_i */
         ir_graph_destroy(g);
     }
-    check_skips("logic fed by a host Cast", build_logic_host_input, cc_recon_logic, IR_OP_Not);
+    check_skips("logic fed by a host Cast", build_logic_host_input, cc_recon_logic, IR_OP_And, "Cast to_b");
 }
 
 /* ---- the whole driver ------------------------------------------------------------------------------------- */

@@ -7,17 +7,26 @@
 
 /* Neg(x) -> Mul(x, [-1]) for floating x (float32/float16): exact. Integer Neg stays (the DLA has no integer
  * arithmetic path for it). */
+int rc_neg_applies(const ir_node *n, char *reason, size_t size)
+{
+    if (n->n_in < 1 || !n->in[0] || !n->out[0])
+        return rc_fail(reason, size, "it has no input");
+    const ir_tensor *x = n->in[0];
+    if (x->dtype != IR_F32 && x->dtype != IR_F16)
+        return rc_fail(reason, size, "input is %s; the rewrite into Mul by -1 needs float32 or float16",
+                       ir_dtype_name(x->dtype));
+    return 1;
+}
+
 dla_status cc_recon_neg(ir_graph *g, int *n_changed)
 {
     *n_changed = 0;
     const int n_nodes = g->n_nodes;
     for (int i = 0; i < n_nodes; i++) {
         ir_node *n = g->nodes[i];
-        if (!n || n->op != IR_OP_Neg || n->n_in < 1 || !n->in[0] || !n->out[0])
+        if (!n || n->op != IR_OP_Neg || !rc_neg_applies(n, NULL, 0))
             continue;
         ir_tensor *x = n->in[0];
-        if (x->dtype != IR_F32 && x->dtype != IR_F16)
-            continue;
         const int64_t one = 1;
         ir_tensor *k;
         char base[256];
@@ -33,6 +42,31 @@ dla_status cc_recon_neg(ir_graph *g, int *n_changed)
         ++*n_changed;
     }
     return DLA_OK;
+}
+
+int cc_recon_applies(const ir_node *n, char *reason, size_t size)
+{
+    switch (n->op) {
+    case IR_OP_Neg:
+        return rc_neg_applies(n, reason, size);
+    case IR_OP_Not:
+    case IR_OP_And:
+    case IR_OP_Or:
+    case IR_OP_Xor:
+        return rc_logic_applies(n, reason, size);
+    case IR_OP_DepthToSpace:
+    case IR_OP_SpaceToDepth:
+        return rc_space_applies(n, reason, size);
+    case IR_OP_Gather:
+        return rc_gather_applies(n, reason, size);
+    case IR_OP_ScatterElements:
+    case IR_OP_Scatter:
+        return rc_scatter_applies(n, reason, size);
+    case IR_OP_Where:
+        return rc_where_applies(n, reason, size);
+    default:
+        return 1;
+    }
 }
 
 const cc_pass cc_passes_recon[] = {

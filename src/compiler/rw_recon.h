@@ -39,6 +39,22 @@ dla_status rc_conv(ir_graph *g, ir_op op, const char *name, ir_tensor *in, ir_te
 /* Reshape of `in` to out's shape, writing out (a constant int64 shape input named after the node). */
 dla_status rc_reshape(ir_graph *g, const char *name, ir_tensor *in, ir_tensor *out);
 
+/* 0 with reason (when not NULL) set from fmt; for the conditions of the passes. */
+int rc_fail(char *reason, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Why a reconstruction does not apply. For a node of an op these passes rewrite (Neg, Not, And, Or, Xor,
+ * DepthToSpace, SpaceToDepth, Gather, ScatterElements, Scatter, Where): 0 with one sentence naming the condition
+ * that fails and the value ("indices are not a build-time constant"), 1 when its rewrite applies. Other ops: 1.
+ * A node still in the graph after cc_rewrite() failed one, so the placement rules can quote the reason. Needs the
+ * graph linked (producers set), as after cc_rewrite(). */
+int cc_recon_applies(const ir_node *n, char *reason, size_t size);
+int rc_neg_applies(const ir_node *n, char *reason, size_t size);
+int rc_logic_applies(const ir_node *n, char *reason, size_t size);
+int rc_space_applies(const ir_node *n, char *reason, size_t size);
+int rc_gather_applies(const ir_node *n, char *reason, size_t size);
+int rc_scatter_applies(const ir_node *n, char *reason, size_t size);
+int rc_where_applies(const ir_node *n, char *reason, size_t size);
+
 /* The passes (rw_recon_*.c). */
 dla_status cc_recon_neg(ir_graph *g, int *n_changed);
 dla_status cc_recon_logic(ir_graph *g, int *n_changed);

@@ -61,60 +61,101 @@ static dla_status conv_along(ir_graph *g, const char *name, ir_tensor *x, int ax
 
 /* ---- Gather ------------------------------------------------------------------------------------------------ */
 
-/* Gather(data 4-D float32, constant 1-D or scalar indices, axis 1..3). A scalar index drops the axis: the conv
- * gives one channel and a Reshape ("<name>/squeeze") removes it. */
-static dla_status gather_one(ir_graph *g, ir_node *n, int *done)
+/* Gather(data 4-D float32 activation, constant 1-D or scalar indices, axis 1..3): 1 with the normalised indices
+ * in idx[0..*count) (room for RC_MAX_INDICES) and the axis; else 0 with the reason. */
+static int gather_check(const ir_node *n, int64_t *idx, int64_t *count, int *axis, char *reason, size_t size)
 {
-    *done = 0;
-    ir_tensor *x = n->in[0], *ind = n->in[1];
-    int axis = conv_axis(n, 0);
-    if (!axis || x->dtype != IR_F32 || !rc_shape_is(x, 4) || rc_is_const(x) || !ind || ind->rank > 1)
-        return DLA_OK;
-    int64_t *idx = malloc(sizeof(int64_t) * RC_MAX_INDICES);
+    char s[96];
+    if (n->n_in < 2 || !n->in[0] || !n->in[1] || !n->out[0])
+        return rc_fail(reason, size, "it lacks an input");
+    const ir_tensor *x = n->in[0], *ind = n->in[1];
+    if (!rc_is_const(ind) || (ind->dtype != IR_I32 && ind->dtype != IR_I64))
+        return rc_fail(reason, size, "indices are not a build-time integer constant; the rewrite into a 1x1 Conv "
+                       "needs them");
+    if (x->dtype != IR_F32)
+        return rc_fail(reason, size, "data is %s; the rewrite into a 1x1 Conv needs float32",
+                       ir_dtype_name(x->dtype));
+    if (!rc_shape_is(x, 4))
+        return rc_fail(reason, size, "data shape %s is not a known 4-D shape; the rewrite into a 1x1 Conv needs one",
+                       ir_shape_str(x, s, sizeof s));
+    if (rc_is_const(x))
+        return rc_fail(reason, size, "data is a constant too; constant folding computes it at build time");
+    *axis = conv_axis(n, 0);
+    if (!*axis)
+        return rc_fail(reason, size, "axis %lld is not 1, 2 or 3 (C, H or W) of the 4-D data; the rewrite into a "
+                       "1x1 Conv needs one of those", (long long)ir_attr_int(n, "axis", 0));
+    if (ind->rank > 1)
+        return rc_fail(reason, size, "indices are %d-D (%s); the rewrite into a 1x1 Conv needs 1-D indices or a "
+                       "scalar", ind->rank, ir_shape_str(ind, s, sizeof s));
+    int64_t numel = ir_tensor_numel(ind);
+    if (numel < 1 || numel > RC_MAX_INDICES)
+        return rc_fail(reason, size, "%lld indices; the rewrite into a 1x1 Conv needs 1 to %d (the DLA's limit of "
+                       "output channels)", (long long)numel, RC_MAX_INDICES);
+    *count = numel;
+    rc_const_ints(ind, idx, RC_MAX_INDICES);
+    const int64_t dim = x->dims[*axis];
+    for (int64_t k = 0; k < *count; k++)
+        if (idx[k] < -dim || idx[k] >= dim)
+            return rc_fail(reason, size, "index %lld is outside [%lld, %lld)", (long long)idx[k], (long long)-dim,
+                           (long long)dim);
+    normalise(idx, *count, dim);
+    return 1;
+}
+
+int rc_gather_applies(const ir_node *n, char *reason, size_t size)
+{
+    int64_t *idx = malloc(sizeof(int64_t) * RC_MAX_INDICES), count = 0;
+    int axis = 0;
     if (!idx)
-        return base_error(DLA_ERR_NOMEM, "out of memory reading the indices of '%s'", n->name);
-    int64_t count = rc_const_ints(ind, idx, RC_MAX_INDICES);
-    dla_status st = DLA_OK;
-    if (count < 1 || !normalise(idx, count, x->dims[axis]))
-        goto out;
-    ir_tensor *w, *out = n->out[0];
-    st = one_hot(g, n->name, count, x->dims[axis], idx, count, 0, &w);
-    if (st != DLA_OK)
-        goto out;
-    rc_drop_node(g, n);
-    if (ind->rank == 1) {
-        st = conv_along(g, n->name, x, axis, w, out, NULL);
-    } else {
-        int64_t d[3];
-        for (int i = 0, j = 0; i < 4; i++)
-            if (i != axis)
-                d[j++] = x->dims[i];
-        ir_tensor *y;
-        st = conv_along(g, n->name, x, axis, w, NULL, &y);
-        if (st == DLA_OK) {
-            out->dtype = IR_F32;
-            ir_tensor_set_shape(out, 3, d);
-            st = rc_reshape(g, rc_name(g, n->name, "squeeze"), y, out);
-        }
-    }
-    *done = st == DLA_OK;
-out:
+        return rc_fail(reason, size, "out of memory reading its indices");
+    int ok = gather_check(n, idx, &count, &axis, reason, size);
     free(idx);
-    return st;
+    return ok;
+}
+
+/* Rewrites Gather n (its conditions hold). A scalar index drops the axis: the conv gives one channel and a
+ * Reshape ("<name>/squeeze") removes it. */
+static dla_status gather_rewrite(ir_graph *g, ir_node *n, const int64_t *idx, int64_t count, int axis)
+{
+    ir_tensor *x = n->in[0], *w, *out = n->out[0];
+    BASE_TRY(one_hot(g, n->name, count, x->dims[axis], idx, count, 0, &w));
+    rc_drop_node(g, n);
+    if (n->in[1]->rank == 1)
+        return conv_along(g, n->name, x, axis, w, out, NULL);
+    int64_t d[3];
+    for (int i = 0, j = 0; i < 4; i++)
+        if (i != axis)
+            d[j++] = x->dims[i];
+    ir_tensor *y;
+    BASE_TRY(conv_along(g, n->name, x, axis, w, NULL, &y));
+    out->dtype = IR_F32;
+    ir_tensor_set_shape(out, 3, d);
+    return rc_reshape(g, rc_name(g, n->name, "squeeze"), y, out);
 }
 
 dla_status cc_recon_gather(ir_graph *g, int *n_changed)
 {
     *n_changed = 0;
+    int64_t *idx = malloc(sizeof(int64_t) * RC_MAX_INDICES);
+    if (!idx)
+        return base_error(DLA_ERR_NOMEM, "out of memory for Gather indices");
     const int n_nodes = g->n_nodes;
     for (int i = 0; i < n_nodes; i++) {
         ir_node *n = g->nodes[i];
-        if (!n || n->op != IR_OP_Gather || n->n_in < 2 || !n->in[0] || !n->out[0])
+        if (!n || n->op != IR_OP_Gather)
             continue;
-        int done;
-        BASE_TRY(gather_one(g, n, &done));
-        *n_changed += done;
+        int64_t count = 0;
+        int axis = 0;
+        if (!gather_check(n, idx, &count, &axis, NULL, 0))
+            continue;
+        dla_status st = gather_rewrite(g, n, idx, count, axis);
+        if (st != DLA_OK) {
+            free(idx);
+            return st;
+        }
+        ++*n_changed;
     }
+    free(idx);
     return DLA_OK;
 }
 
@@ -147,24 +188,57 @@ static int has_duplicates(const int64_t *idx, int64_t count, int64_t dim, unsign
     return 0;
 }
 
-/* 1 if ScatterElements n meets the conditions; fills idx[0..*count) with the normalised per-slice indices. */
-static int scatter_ok(const ir_node *n, int axis, int64_t *all, int64_t *idx, int64_t *count, unsigned char *seen)
+/* 1 if ScatterElements n meets the conditions; fills idx[0..*count) with the normalised per-slice indices
+ * (all: room for every index; seen: one byte per slice of the axis). Else 0 with the reason. */
+static int scatter_check(const ir_node *n, int axis, int64_t *all, int64_t *idx, int64_t *count, unsigned char *seen,
+                         char *reason, size_t size)
 {
+    static const char *const dim_name[4] = {"N", "C", "H", "W"};
     const ir_tensor *x = n->in[0], *ind = n->in[1], *upd = n->in[2];
-    if (strcmp(ir_attr_str(n, "reduction", "none"), "none") != 0)
-        return 0;
-    if (!axis || x->dtype != IR_F32 || upd->dtype != IR_F32 || !rc_shape_is(x, 4) || !rc_shape_is(upd, 4) ||
-        !rc_shape_is(ind, 4) || rc_is_const(x))
-        return 0;
-    for (int i = 0; i < 4; i++)
-        if (ind->dims[i] != upd->dims[i] || (i != axis && upd->dims[i] != x->dims[i]))
-            return 0;
+    const char *red = ir_attr_str(n, "reduction", "none");
+    if (strcmp(red, "none") != 0)
+        return rc_fail(reason, size, "reduction '%s'; the rewrite into Mul + Add + a 1x1 Conv needs reduction none",
+                       red);
+    if (!rc_is_const(ind) || (ind->dtype != IR_I32 && ind->dtype != IR_I64))
+        return rc_fail(reason, size, "indices are not a build-time integer constant; the rewrite into Mul + Add + "
+                       "a 1x1 Conv needs them");
+    if (x->dtype != IR_F32 || upd->dtype != IR_F32)
+        return rc_fail(reason, size, "data is %s and updates %s; the rewrite needs float32",
+                       ir_dtype_name(x->dtype), ir_dtype_name(upd->dtype));
+    if (!rc_shape_is(x, 4) || !rc_shape_is(upd, 4) || !rc_shape_is(ind, 4))
+        return rc_fail(reason, size, "data, indices and updates are not all of known 4-D shapes; the rewrite needs "
+                       "them");
+    if (rc_is_const(x))
+        return rc_fail(reason, size, "data is a constant; the rewrite needs an activation");
+    if (!axis)
+        return rc_fail(reason, size, "axis %lld is not 1, 2 or 3 (C, H or W); the rewrite needs one of those",
+                       (long long)ir_attr_int(n, "axis", 0));
+    for (int i = 0; i < 4; i++) {
+        if (ind->dims[i] != upd->dims[i])
+            return rc_fail(reason, size, "indices and updates differ in %s (%lld vs %lld)", dim_name[i],
+                           (long long)ind->dims[i], (long long)upd->dims[i]);
+        if (i != axis && upd->dims[i] != x->dims[i])
+            return rc_fail(reason, size, "updates cover %lld of data's %lld along %s; the rewrite needs them to span "
+                           "every dim but the axis", (long long)upd->dims[i], (long long)x->dims[i], dim_name[i]);
+    }
     *count = upd->dims[axis];
-    int64_t total = ir_tensor_numel(ind);
-    if (*count > RC_MAX_INDICES || rc_const_ints(ind, all, total) != total)
-        return 0;
-    return uniform_indices(ind, all, axis, idx) && normalise(idx, *count, x->dims[axis]) &&
-           !has_duplicates(idx, *count, x->dims[axis], seen);
+    int64_t total = ir_tensor_numel(ind), dim = x->dims[axis];
+    if (*count > RC_MAX_INDICES)
+        return rc_fail(reason, size, "%lld slices are scattered; the rewrite needs at most %d", (long long)*count,
+                       RC_MAX_INDICES);
+    rc_const_ints(ind, all, total);
+    if (!uniform_indices(ind, all, axis, idx))
+        return rc_fail(reason, size, "the indices vary along a dim other than the axis %s; the rewrite needs them "
+                       "uniform there", dim_name[axis]);
+    for (int64_t k = 0; k < *count; k++)
+        if (idx[k] < -dim || idx[k] >= dim)
+            return rc_fail(reason, size, "index %lld is outside [%lld, %lld)", (long long)idx[k], (long long)-dim,
+                           (long long)dim);
+    normalise(idx, *count, dim);
+    if (has_duplicates(idx, *count, dim, seen))
+        return rc_fail(reason, size, "an index repeats; the rewrite needs distinct indices (the Conv would add "
+                       "the updates)");
+    return 1;
 }
 
 /* out = Add(Mul(data, keep), conv_along(updates, one-hot)): keep is 0 on the scattered slices, 1 elsewhere. */
@@ -201,33 +275,56 @@ static dla_status scatter_rewrite(ir_graph *g, ir_node *n, int axis, const int64
     return DLA_OK;
 }
 
+/* Runs scatter_check with buffers for n's indices; then, when do_rewrite, the rewrite. *applied: 1 if it holds. */
+static dla_status scatter_one(ir_graph *g, const ir_node *n, int do_rewrite, int *applied, char *reason,
+                              size_t size)
+{
+    *applied = 0;
+    if (n->n_in < 3 || !n->in[0] || !n->in[1] || !n->in[2] || !n->out[0]) {
+        rc_fail(reason, size, "it lacks an input");
+        return DLA_OK;
+    }
+    int axis = conv_axis(n, 0);
+    int64_t total = ir_tensor_numel(n->in[1]), dim = rc_shape_is(n->in[0], 4) && axis ? n->in[0]->dims[axis] : 0;
+    if (total > ((int64_t)1 << 26)) {
+        rc_fail(reason, size, "%lld indices are too many to check at build time", (long long)total);
+        return DLA_OK;
+    }
+    total = total < 0 ? 0 : total;
+    int64_t *all = malloc(sizeof(int64_t) * (size_t)(total + RC_MAX_INDICES)), count = 0;
+    unsigned char *seen = malloc((size_t)dim + 1);
+    dla_status st = DLA_OK;
+    if (!all || !seen)
+        st = base_error(DLA_ERR_NOMEM, "out of memory reading the indices of '%s'", n->name);
+    else if (scatter_check(n, axis, all, all + total, &count, seen, reason, size)) {
+        *applied = 1;
+        if (do_rewrite)
+            st = scatter_rewrite(g, (ir_node *)n, axis, all + total, count);
+    }
+    free(all);
+    free(seen);
+    return st;
+}
+
+int rc_scatter_applies(const ir_node *n, char *reason, size_t size)
+{
+    int applied = 0;
+    if (scatter_one(NULL, n, 0, &applied, reason, size) != DLA_OK)
+        return rc_fail(reason, size, "out of memory reading its indices");
+    return applied;
+}
+
 dla_status cc_recon_scatter_elements(ir_graph *g, int *n_changed)
 {
     *n_changed = 0;
     const int n_nodes = g->n_nodes;
     for (int i = 0; i < n_nodes; i++) {
         ir_node *n = g->nodes[i];
-        if (!n || (n->op != IR_OP_ScatterElements && n->op != IR_OP_Scatter) || n->n_in < 3 || !n->in[0] ||
-            !n->in[1] || !n->in[2] || !n->out[0])
+        if (!n || (n->op != IR_OP_ScatterElements && n->op != IR_OP_Scatter))
             continue;
-        int axis = conv_axis(n, 0);
-        if (!axis || !rc_shape_is(n->in[0], 4) || !rc_shape_is(n->in[1], 4))
-            continue;
-        int64_t total = ir_tensor_numel(n->in[1]), count = 0;
-        if (total > ((int64_t)1 << 26)) /* 64 Mi indices: too big a constant to scan */
-            continue;
-        int64_t *all = malloc(sizeof(int64_t) * (size_t)(total + RC_MAX_INDICES));
-        unsigned char *seen = malloc((size_t)n->in[0]->dims[axis] + 1);
-        dla_status st = DLA_OK;
-        if (!all || !seen)
-            st = base_error(DLA_ERR_NOMEM, "out of memory reading the indices of '%s'", n->name);
-        else if (scatter_ok(n, axis, all, all + total, &count, seen)) {
-            st = scatter_rewrite(g, n, axis, all + total, count);
-            ++*n_changed;
-        }
-        free(all);
-        free(seen);
-        BASE_TRY(st);
+        int applied;
+        BASE_TRY(scatter_one(g, n, 1, &applied, NULL, 0));
+        *n_changed += applied;
     }
     return DLA_OK;
 }

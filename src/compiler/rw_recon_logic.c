@@ -98,6 +98,41 @@ static int inputs_ok(const logic_state *s, int r)
     return 1;
 }
 
+/* The explanation for one logic node: its operands, then the bool inputs of the logic nodes above it (walking
+ * producers; a region-mate reached only downwards is not seen, and the reason then stays generic). */
+int rc_logic_applies(const ir_node *n, char *reason, size_t size)
+{
+    enum { MAX_WALK = 256 };
+    const ir_node *stack[MAX_WALK], *seen[MAX_WALK];
+    int top = 0, n_seen = 0;
+    if (!logic_ok(n))
+        return rc_fail(reason, size, "an operand or the result is not a bool tensor of a known type");
+    stack[top++] = n;
+    seen[n_seen++] = n;
+    while (top) {
+        const ir_node *m = stack[--top];
+        for (int j = 0; j < m->n_in; j++) {
+            const ir_tensor *t = m->in[j];
+            const ir_node *p = t->producer;
+            if (rc_is_const(t) || (t->flags & IR_T_INPUT) || is_comparison(p))
+                continue;
+            if (!is_logic(p) || !logic_ok(p))
+                return rc_fail(reason, size, "bool input '%s'%s%s%s comes from %s%s%s; the rewrite into float "
+                               "arithmetic needs its bool inputs from comparisons, graph inputs or constants",
+                               t->name, m == n ? "" : " (of '", m == n ? "" : m->name, m == n ? "" : "')",
+                               p ? p->op_type : "no node", p ? " " : "", p ? p->name : "");
+            int dup = 0;
+            for (int k = 0; k < n_seen && !dup; k++)
+                dup = seen[k] == p;
+            if (!dup && top < MAX_WALK && n_seen < MAX_WALK) {
+                stack[top++] = p;
+                seen[n_seen++] = p;
+            }
+        }
+    }
+    return 1;
+}
+
 /* The float32 version of a bool tensor entering the region at node n. */
 static dla_status float_input(logic_state *s, const ir_node *n, ir_tensor *t, ir_tensor **out)
 {

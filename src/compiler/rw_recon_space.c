@@ -1,20 +1,42 @@
 /* DepthToSpace -> ConvTranspose and SpaceToDepth -> Conv, both with kernel = stride = blocksize and 0/1 weights
  * (DLA-SW operators/op_reconstruction). Each output element is one input element times 1 plus zeros, so the
- * result is exact in float32. Conditions: float32, 4-D with known dims, blocksize in [1, 32] (the DLA's kernel
- * limit; beyond it the conv could not run there either), DepthToSpace: C divisible by b^2; SpaceToDepth: H and W
- * divisible by b. */
+ * result is exact in float32. Conditions (rc_space_applies): float32, 4-D with known dims, blocksize within the
+ * DLA's limits for the conv it becomes, DepthToSpace: C divisible by b^2; SpaceToDepth: H and W divisible by b. */
 #include "compiler/rw_recon.h"
 
 #include <stdio.h>
 
-#define RC_MAX_BLOCK 32
+/* The DLA's limits on the conv each becomes: ConvTranspose kernel = stride <= 32; Conv stride <= 8. Beyond them
+ * the rewrite would only move the op from one host layer to another. */
+#define RC_MAX_BLOCK_D2S 32
+#define RC_MAX_BLOCK_S2D 8
 
-static int space_ok(const ir_node *n, int64_t *b)
+int rc_space_applies(const ir_node *n, char *reason, size_t size)
 {
-    if (n->n_in < 1 || !n->in[0] || !n->out[0] || n->in[0]->dtype != IR_F32 || !rc_shape_is(n->in[0], 4))
-        return 0;
-    *b = ir_attr_int(n, "blocksize", 0);
-    return *b >= 1 && *b <= RC_MAX_BLOCK;
+    char s[96];
+    const int d2s = n->op == IR_OP_DepthToSpace;
+    const char *conv = d2s ? "ConvTranspose" : "Conv";
+    if (n->n_in < 1 || !n->in[0] || !n->out[0])
+        return rc_fail(reason, size, "it has no input");
+    const ir_tensor *x = n->in[0];
+    if (x->dtype != IR_F32)
+        return rc_fail(reason, size, "input is %s; the rewrite into a %s needs float32", ir_dtype_name(x->dtype),
+                       conv);
+    if (!rc_shape_is(x, 4))
+        return rc_fail(reason, size, "input shape %s is not a known 4-D shape; the rewrite into a %s needs one",
+                       ir_shape_str(x, s, sizeof s), conv);
+    const int64_t b = ir_attr_int(n, "blocksize", 0), max = d2s ? RC_MAX_BLOCK_D2S : RC_MAX_BLOCK_S2D;
+    if (b < 1 || b > max)
+        return rc_fail(reason, size, "blocksize %lld is outside [1, %lld], the DLA's %s of the %s it would become",
+                       (long long)b, (long long)max, d2s ? "kernel and stride range" : "stride range", conv);
+    if (d2s && x->dims[1] % (b * b) != 0)
+        return rc_fail(reason, size, "C = %lld is not divisible by blocksize^2 = %lld", (long long)x->dims[1],
+                       (long long)(b * b));
+    for (int i = 2; !d2s && i < 4; i++)
+        if (x->dims[i] % b != 0)
+            return rc_fail(reason, size, "%s = %lld is not divisible by blocksize %lld", i == 2 ? "H" : "W",
+                           (long long)x->dims[i], (long long)b);
+    return 1;
 }
 
 /* Weight of the conv that replaces n, shape dims, filled with the 0/1 pattern of the mode. */
@@ -72,15 +94,9 @@ static dla_status recon_space(ir_graph *g, ir_op which, int *n_changed)
     const int n_nodes = g->n_nodes;
     for (int i = 0; i < n_nodes; i++) {
         ir_node *n = g->nodes[i];
-        int64_t b;
-        if (!n || n->op != which || !space_ok(n, &b))
+        if (!n || n->op != which || !rc_space_applies(n, NULL, 0))
             continue;
-        const ir_tensor *x = n->in[0];
-        if (which == IR_OP_DepthToSpace && x->dims[1] % (b * b) != 0)
-            continue;
-        if (which == IR_OP_SpaceToDepth && (x->dims[2] % b != 0 || x->dims[3] % b != 0))
-            continue;
-        BASE_TRY(rewrite_space(g, n, b));
+        BASE_TRY(rewrite_space(g, n, ir_attr_int(n, "blocksize", 1)));
         ++*n_changed;
     }
     return DLA_OK;

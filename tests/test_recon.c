@@ -614,6 +614,9 @@ static void test_logic(void)
         CHECK(count_op(g, IR_OP_Cast) == 2 + 2 + 2); /* gt, lt to float; or, xor to bool; to_f, to_i */
         ir_graph_destroy(g);
     }
+    lg_cfg.op = IR_OP_Xor;
+    lg_cfg.opset = 6; /* legacy broadcasting through attributes */
+    check_skips("logic at opset 6", build_logic_alone, cc_recon_logic, IR_OP_Xor, "opset 6");
     check_skips("logic fed by a host Cast", build_logic_host_input, cc_recon_logic, IR_OP_And, "Cast to_b");
 }
 

@@ -28,11 +28,12 @@ static int is_comparison(const ir_node *n)
                  n->op == IR_OP_LessOrEqual || n->op == IR_OP_GreaterOrEqual);
 }
 
-/* 1 when the logic node has its operands and a bool output. */
+/* 1 when the logic node has its operands and a bool output, at opset 7 or later (before it, the arithmetic ops
+ * broadcast only through their legacy broadcast/axis attributes). */
 static int logic_ok(const ir_node *n)
 {
     int want = n->op == IR_OP_Not ? 1 : 2;
-    if (n->n_in != want || n->n_out < 1 || !n->out[0] || n->out[0]->dtype != IR_BOOL)
+    if (n->opset < 7 || n->n_in != want || n->n_out < 1 || !n->out[0] || n->out[0]->dtype != IR_BOOL)
         return 0;
     for (int j = 0; j < want; j++)
         if (!n->in[j] || n->in[j]->dtype != IR_BOOL)
@@ -105,6 +106,9 @@ int rc_logic_applies(const ir_node *n, char *reason, size_t size)
     enum { MAX_WALK = 256 };
     const ir_node *stack[MAX_WALK], *seen[MAX_WALK];
     int top = 0, n_seen = 0;
+    if (n->opset < 7)
+        return rc_fail(reason, size, "opset %d; the rewrite into float arithmetic needs opset 7 or later (numpy "
+                       "broadcasting)", n->opset);
     if (!logic_ok(n))
         return rc_fail(reason, size, "an operand or the result is not a bool tensor of a known type");
     stack[top++] = n;

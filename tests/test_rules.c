@@ -636,6 +636,7 @@ static void test_recon(void)
            NULL);
     REJECT(inferred(a_int(NODE(IR_OP_Gemm, 13, 1, act(D(1, 64)), cst(IR_F32, D(8193, 64))), "transB", 1)),
            "output features 8193", "limit of 8192");
+    REJECT(inferred(NODE(IR_OP_Gemm, 13, 1, act(D(-1, 64)), cst(IR_F32, D(64, 10)))), "dynamic dimension", NULL);
     ir_node *gm = NODE(IR_OP_Gemm, 13, 1, act(D(1, 64)), cst(IR_F32, D(64, 10)));
     a_int(gm, "transB", 0);
     REJECT(inferred(gm), "1x1 Conv", "did not apply");

@@ -274,6 +274,15 @@ static int check_general(const cc_target *t, const cc_rule *r, const ir_node *n,
     return check_precision(t, r, reason, size);
 }
 
+int cc_leftover(const ir_node *n, const char *what, char *reason, size_t size)
+{
+    static const cc_target any = {CC_ORIN, CC_FP16 | CC_INT8};
+    static const cc_rule loose = {-1, CC_UNIT_NONE, CC_FP16 | CC_INT8, CC_HOW_REWRITE, "", NULL};
+    if (!check_general(&any, &loose, n, 0, reason, size))
+        return 0;
+    return cc_fail(reason, size, "the rewrite into %s did not apply (the rewrite passes did not run)", what);
+}
+
 int cc_check_node(const cc_target *t, const ir_node *n, char *reason, size_t size)
 {
     static const cc_target dflt = {CC_ORIN, CC_FP16 | CC_INT8};

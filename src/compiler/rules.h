@@ -34,6 +34,10 @@ const char *cc_platform_name(cc_platform p);
 /* The dims of t right-aligned into N, C, H, W (missing leading dims are 1). */
 void cc_nchw(const ir_tensor *t, int64_t d[4]);
 
+/* The reason for a rewrite leftover whose conditions all seem to hold: a general rule it breaks (a dynamic shape,
+ * which keeps the rewrites away too) if any, else "the rewrite into <what> did not apply". Returns 0. */
+int cc_leftover(const ir_node *n, const char *what, char *reason, size_t size);
+
 /* How an element-wise operand relates to the output: 0 same shape, 1 per-channel, 2 per-tensor, -1 other. */
 int cc_operand_class(const ir_tensor *operand, const ir_tensor *out);
 /* Checks every non-NULL input of n against the output's shape: each must be the full shape, per-channel or

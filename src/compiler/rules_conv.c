@@ -177,7 +177,7 @@ int cc_check_gemm(const cc_target *t, const ir_node *n, char *reason, size_t siz
         return cc_fail(reason, size, "transA is 1 (A transposed), so it cannot be rewritten as a 1x1 Conv");
     if (!fc_features(n->out[0], reason, size))
         return 0;
-    return cc_fail(reason, size, "the rewrite into a 1x1 Conv did not apply (the lowering passes did not run)");
+    return cc_leftover(n, "a 1x1 Conv", reason, size);
 }
 
 int cc_check_matmul(const cc_target *t, const ir_node *n, char *reason, size_t size)
@@ -194,5 +194,5 @@ int cc_check_matmul(const cc_target *t, const ir_node *n, char *reason, size_t s
                        ir_shape_str(n->in[0], s, sizeof s));
     if (!fc_features(n->out[0], reason, size))
         return 0;
-    return cc_fail(reason, size, "the rewrite into a 1x1 Conv did not apply (the lowering passes did not run)");
+    return cc_leftover(n, "a 1x1 Conv", reason, size);
 }

@@ -7,18 +7,13 @@
 
 #include "compiler/rw_recon.h"
 
-static int not_run(const char *what, char *reason, size_t size)
-{
-    return cc_fail(reason, size, "the rewrite into %s did not apply (the rewrite passes did not run)", what);
-}
-
 /* The reconstruction passes own their conditions (cc_recon_applies, rw_recon*.c): a leftover quotes the one that
  * failed, or says the passes did not run when every condition holds. */
 static int recon_leftover(const ir_node *n, const char *what, char *reason, size_t size)
 {
     if (!cc_recon_applies(n, reason, size))
         return 0;
-    return not_run(what, reason, size);
+    return cc_leftover(n, what, reason, size);
 }
 
 int cc_check_neg(const cc_target *t, const ir_node *n, char *reason, size_t size)
@@ -82,7 +77,11 @@ int cc_check_qdq(const cc_target *t, const ir_node *n, char *reason, size_t size
     if (cnt > 1 && !cc_is_const(x))
         return cc_fail(reason, size, "per-axis scale (%lld values) on an activation; DLA activations take one "
                        "per-tensor scale", (long long)cnt);
-    return cc_fail(reason, size, "not part of a Q/DQ pair that the rewrite folds into INT8 scales (the rewrite "
+    char sh[96];
+    if (!ir_tensor_shape_known(x))
+        return cc_fail(reason, size, "input 0 has a dynamic shape (%s); DLA needs static shapes",
+                       ir_shape_str(x, sh, sizeof sh));
+    return cc_fail(reason, size, "not part of a Q/DQ pair that the rewrite folds into an INT8 scale (the rewrite "
                    "passes did not run)");
 }
 

@@ -109,6 +109,17 @@ dla_status ir_shp_infer_scatter(ir_node *n)
     const char *red = ir_attr_str(n, "reduction", "none");
     if (strcmp(red, "none") && strcmp(red, "add") && strcmp(red, "mul") && strcmp(red, "max") && strcmp(red, "min"))
         return ir_node_error(n, DLA_ERR_INVALID_ARG, "reduction '%s' is not one of none, add, mul, max, min", red);
+    const ir_tensor *ind = n->in[1], *upd = n->in[2];
+    if (n->op != IR_OP_ScatterND && x->rank >= 0) {
+        int64_t a = ir_attr_int(n, "axis", 0);
+        if (ir_norm_axis(a, x->rank) < 0)
+            return ir_node_error(n, DLA_ERR_INVALID_ARG, "axis %lld is outside [-%d, %d)", (long long)a, x->rank,
+                                 x->rank);
+        if ((ind->rank >= 0 && ind->rank != x->rank) || (upd->rank >= 0 && upd->rank != x->rank))
+            return ir_node_error(n, DLA_ERR_INVALID_ARG,
+                                 "data, indices and updates have ranks %d, %d, %d; they must match", x->rank,
+                                 ind->rank, upd->rank);
+    }
     ir_shp_set_out(n->out[0], x->dtype, x->rank, x->dims);
     if (x->rank > 0)
         memcpy(n->out[0]->dim_param, x->dim_param, sizeof(x->dim_param[0]) * (size_t)x->rank);
@@ -186,9 +197,9 @@ dla_status ir_shp_infer_expand(ir_node *n)
         return DLA_OK;
     }
     for (int i = 0; i < k; i++)
-        if (shape[i] < 0)
-            return ir_node_error(n, DLA_ERR_INVALID_ARG, "shape[%d] is %lld; dims must be >= 0", i,
-                                 (long long)shape[i]);
+        if (shape[i] < 0 || shape[i] > IR_MAX_NUMEL)
+            return ir_node_error(n, DLA_ERR_INVALID_ARG, "shape[%d] is %lld; dims must be in [0, %lld]", i,
+                                 (long long)shape[i], (long long)IR_MAX_NUMEL);
     int64_t d[IR_MAX_RANK];
     int r;
     BASE_TRY(ir_broadcast(n, x->rank, x->dims, k, shape, &r, d));
@@ -296,9 +307,9 @@ dla_status ir_shp_infer_constant_of_shape(ir_node *n)
         return DLA_OK;
     }
     for (int i = 0; i < k; i++)
-        if (shape[i] < 0)
-            return ir_node_error(n, DLA_ERR_INVALID_ARG, "shape[%d] is %lld; dims must be >= 0", i,
-                                 (long long)shape[i]);
+        if (shape[i] < 0 || shape[i] > IR_MAX_NUMEL)
+            return ir_node_error(n, DLA_ERR_INVALID_ARG, "shape[%d] is %lld; dims must be in [0, %lld]", i,
+                                 (long long)shape[i], (long long)IR_MAX_NUMEL);
     ir_shp_set_out(n->out[0], dt, k, shape);
     return DLA_OK;
 }

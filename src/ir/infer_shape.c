@@ -51,9 +51,9 @@ static dla_status infer_reshape(ir_node *n)
     int all_known = 1;
     const char *params[IR_MAX_RANK] = {0};
     for (int i = 0; i < k; i++) {
-        if (shape[i] < -1)
-            return ir_node_error(n, DLA_ERR_INVALID_ARG, "shape[%d] is %lld; dims must be >= -1", i,
-                                 (long long)shape[i]);
+        if (shape[i] < -1 || shape[i] > IR_MAX_NUMEL)
+            return ir_node_error(n, DLA_ERR_INVALID_ARG, "shape[%d] is %lld; dims must be in [-1, %lld]", i,
+                                 (long long)shape[i], (long long)IR_MAX_NUMEL);
         if (shape[i] == -1) {
             if (infer_at >= 0)
                 return ir_node_error(n, DLA_ERR_INVALID_ARG, "shape has -1 at both %d and %d; at most one allowed",

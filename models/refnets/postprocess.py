@@ -45,14 +45,14 @@ def gather_padded(selected, boxes, scores, labels_of, n_batch, max_total):
     """Per-image top-`max_total` of NMS's selection, padded to a fixed size.
 
     selected [S, 3] (batch, class-row, box) from nms(); boxes [N, B, 4]; scores [N, C, B];
-    labels_of(class_row, box) -> the label to report (int64 [S]).
+    labels_of(batch, class_row, box) -> the label to report (int64 [S]).
     Returns (boxes [N, D, 4], scores [N, D], classes [N, D] int64,
     num [N] int64) with D = max_total."""
     n_b, n_c, n_box = scores.shape
     b, c, k = selected[:, 0], selected[:, 1], selected[:, 2]
     sel_scores = torch.gather(scores.reshape(-1), 0, (b * n_c + c) * n_box + k)          # [S]
     sel_boxes = boxes.reshape(-1, 4).index_select(0, b * n_box + k)                      # [S, 4]
-    sel_labels = labels_of(c, k)                                                           # [S]
+    sel_labels = labels_of(b, c, k)                                                           # [S]
     # one row per image: the selection's scores where it belongs to the image, -1 elsewhere; max_total padding
     # columns (-1) so that TopK's k is a constant
     mine = b.unsqueeze(0) == torch.arange(n_batch, dtype=torch.int64).unsqueeze(1)       # [N, S]

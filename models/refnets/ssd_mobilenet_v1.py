@@ -145,7 +145,7 @@ class SSDMobileNetV1Full(nn.Module):
         boxes = postprocess.decode_center_size(codes, self.anchors, 10.0, 5.0)   # (ymin, xmin, ymax, xmax)
         scores_cb = scores.permute(0, 2, 1).contiguous()                 # [N, 90, 1917]
         sel = postprocess.nms(boxes, scores_cb, 100, 0.6, 1e-8)
-        return postprocess.gather_padded(sel, boxes, scores_cb, lambda c, k: c + 1, self.batch, 100)
+        return postprocess.gather_padded(sel, boxes, scores_cb, lambda b, c, k: c + 1, self.batch, 100)
 
 
 def make_model(seed=0):

@@ -121,7 +121,7 @@ class SSDResNet34Full(nn.Module):
         true_boxes = cand_boxes.reshape(n, c * self.per_class, 4)
         per_class = self.per_class
         return postprocess.gather_padded(sel, true_boxes, flat_scores,
-                                         lambda c, k: torch.div(k, per_class, rounding_mode="floor") + 1,
+                                         lambda b, c, k: torch.div(k, per_class, rounding_mode="floor") + 1,
                                          self.batch, self.max_total)
 
 

@@ -191,6 +191,9 @@ static void test_general(void)
     ACCEPT(relu(D(4096, 3, 8, 8)));
     REJECT(relu(D(4097, 3, 8, 8)), "batch 4097", "limit of 4096");
     ACCEPT(relu(D(3, 8, 8)));
+    ACCEPT(relu(D(1, 8192, 8192, 31))); /* below 2^31 - 1 (a prime: no shape hits it exactly) */
+    REJECT(relu(D(1, 8192, 8192, 32)), "volume 2147483648", "limit of 2147483647");
+
     REJECT(relu(D(1, 1, 2, 2, 2)), "rank 5", "limit of 4");
     REJECT(relu(D(-1, 3, 8, 8)), "dynamic dimension", NULL);
     ir_node *n = NODE(IR_OP_Relu, 17, 1, tensor(IR_I64, 4, (int64_t[]){1, 3, 8, 8}));

@@ -205,6 +205,10 @@ static int check_tensor(const ir_node *n, const ir_tensor *t, const char *role, 
     if (batch > CC_MAX_BATCH)
         return cc_fail(reason, size, "batch %lld (%s %d) exceeds the DLA limit of %d", (long long)batch, role, idx,
                        CC_MAX_BATCH);
+    if (ir_tensor_numel(t) > CC_MAX_VOLUME)
+        return cc_fail(reason, size, "volume %lld elements (%s %d, %s) exceeds the limit of %lld (2^31 - 1)",
+                       (long long)ir_tensor_numel(t), role, idx, ir_shape_str(t, s, sizeof s),
+                       (long long)CC_MAX_VOLUME);
     if (t->dtype == IR_F32 || t->dtype == IR_F16 || (t->dtype == IR_BOOL && bool_allowed(n->op, is_output)))
         return 1;
     if (!is_output && t->dtype != IR_BOOL && !ir_dtype_is_float(t->dtype))

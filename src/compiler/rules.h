@@ -15,6 +15,7 @@
 #define CC_MAX_DIM 8192   /* every non-batch dimension */
 #define CC_MAX_BATCH 4096 /* product of the dims before C, H, W */
 #define CC_MAX_RANK 4
+#define CC_MAX_VOLUME (((int64_t)1 << 31) - 1) /* TensorRT: a tensor has fewer than 2^31 elements */
 
 /* Writes the formatted reason and returns 0 (so checks can `return cc_fail(...)`). */
 int cc_fail(char *reason, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -77,5 +77,6 @@ const cc_pass cc_passes_recon[] = {
     {"recon-scatter-elements", cc_recon_scatter_elements},
     {"recon-where", cc_recon_where},
     {"recon-logic", cc_recon_logic},
+    {"recon-channel-shuffle", cc_recon_channel_shuffle},
     {NULL, NULL},
 };

@@ -63,5 +63,6 @@ dla_status cc_recon_space_to_depth(ir_graph *g, int *n_changed);
 dla_status cc_recon_gather(ir_graph *g, int *n_changed);
 dla_status cc_recon_scatter_elements(ir_graph *g, int *n_changed);
 dla_status cc_recon_where(ir_graph *g, int *n_changed);
+dla_status cc_recon_channel_shuffle(ir_graph *g, int *n_changed);
 
 #endif

@@ -417,6 +417,19 @@ static void test_resize(void)
     CHECK(shape_is(n->out[0], 4, (int64_t[]){1, 1, 4, 4}));
     check_i(n->out[0], 16, (int64_t[]){1, 1, -2, -2, 1, 1, -2, -2, 3, 3, -4, -4, 3, 3, -4, -4});
 
+    /* opset 18: axes and keep_aspect_ratio_policy (sizes 7x8 from 2x2, not_larger -> scale 3.5 -> 7x7) */
+    int64_t two = 2;
+    n = node(IR_OP_Resize, 18, 4, (ir_tensor *[]){q, NULL, NULL, ti(1, &two, (int64_t[]){7, 8})}, 1);
+    attr_is(n, "axes", 2, (int64_t[]){2, -1});
+    attr_s(n, "keep_aspect_ratio_policy", "not_larger");
+    CHECK_OK(run(n));
+    CHECK(shape_is(n->out[0], 4, (int64_t[]){1, 1, 7, 7}));
+    CHECK(((float *)n->out[0]->data)[48] == 4.0f);
+    n = node(IR_OP_Resize, 18, 3, (ir_tensor *[]){q, NULL, tf(1, &two, (float[]){2, 2})}, 1);
+    attr_is(n, "axes", 2, (int64_t[]){2, 3});
+    attr_i(n, "antialias", 1);
+    CHECK_STATUS(ir_infer_node(n), DLA_ERR_UNSUPPORTED);
+
     /* scales without data: rank kept, dims unknown */
     n = node(IR_OP_Resize, 13, 3, (ir_tensor *[]){q, NULL, tf(1, &four, NULL)}, 1);
     CHECK_OK(ir_infer_node(n));

@@ -616,8 +616,10 @@ static void test_logic(void)
         ir_graph_destroy(g);
     }
     lg_cfg.op = IR_OP_Xor;
-    lg_cfg.opset = 6; /* legacy broadcasting through attributes */
+    lg_cfg.opset = 6; /* legacy broadcasting through attributes: b (4x5) does not match a (1x3x4x5) */
     check_skips("logic at opset 6", build_logic_alone, cc_recon_logic, IR_OP_Xor, "opset 6");
+    lg_cfg.op = IR_OP_Not; /* unary: fine at opset 6, with a constant of ones in x's shape */
+    check_fires("Not at opset 6", build_logic_alone, cc_recon_logic, IR_OP_Not, "logic", IR_OP_Sub);
     check_skips("logic fed by a host Cast", build_logic_host_input, cc_recon_logic, IR_OP_And, "Cast to_b");
 }
 

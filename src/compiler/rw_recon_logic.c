@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int is_logic(const ir_node *n)
 {
@@ -28,17 +29,27 @@ static int is_comparison(const ir_node *n)
                  n->op == IR_OP_LessOrEqual || n->op == IR_OP_GreaterOrEqual);
 }
 
-/* 1 when the logic node has its operands and a bool output, at opset 7 or later (before it, the arithmetic ops
- * broadcast only through their legacy broadcast/axis attributes). */
+/* Before opset 7 the arithmetic ops broadcast only through their legacy broadcast/axis attributes: there the
+ * rewrite needs operands of one known shape (Not's constant 1 is then made in x's shape). */
+static int legacy_shapes_ok(const ir_node *n)
+{
+    if (n->opset >= 7)
+        return 1;
+    const ir_tensor *a = n->in[0], *b = n->n_in > 1 ? n->in[1] : n->in[0];
+    return ir_tensor_shape_known(a) && a->rank == b->rank &&
+           memcmp(a->dims, b->dims, sizeof(int64_t) * (size_t)a->rank) == 0;
+}
+
+/* 1 when the logic node has its operands and a bool output. */
 static int logic_ok(const ir_node *n)
 {
     int want = n->op == IR_OP_Not ? 1 : 2;
-    if (n->opset < 7 || n->n_in != want || n->n_out < 1 || !n->out[0] || n->out[0]->dtype != IR_BOOL)
+    if (n->n_in != want || n->n_out < 1 || !n->out[0] || n->out[0]->dtype != IR_BOOL)
         return 0;
     for (int j = 0; j < want; j++)
         if (!n->in[j] || n->in[j]->dtype != IR_BOOL)
             return 0;
-    return 1;
+    return legacy_shapes_ok(n);
 }
 
 typedef struct logic_state {
@@ -106,9 +117,9 @@ int rc_logic_applies(const ir_node *n, char *reason, size_t size)
     enum { MAX_WALK = 256 };
     const ir_node *stack[MAX_WALK], *seen[MAX_WALK];
     int top = 0, n_seen = 0;
-    if (n->opset < 7)
-        return rc_fail(reason, size, "opset %d; the rewrite into float arithmetic needs opset 7 or later (numpy "
-                       "broadcasting)", n->opset);
+    if (!legacy_shapes_ok(n))
+        return rc_fail(reason, size, "opset %d broadcasts only through legacy attributes; the rewrite into float "
+                       "arithmetic needs operands of one known shape there (or opset 7 or later)", n->opset);
     if (!logic_ok(n))
         return rc_fail(reason, size, "an operand or the result is not a bool tensor of a known type");
     stack[top++] = n;
@@ -218,7 +229,15 @@ static dla_status float_op(logic_state *s, ir_node *n, ir_tensor *a, ir_tensor *
     ir_tensor *tmp, *one;
     switch (n->op) {
     case IR_OP_Not:
-        BASE_TRY(scalar_const(g, n->name, "one", 1, 1.0f, &one));
+        if (n->opset < 7) { /* no broadcasting: ones of x's shape (DLA-SW's own form) */
+            char base[256];
+            snprintf(base, sizeof base, "%.230s/ones", n->name);
+            BASE_TRY(rc_const(g, base, IR_F32, a->rank, a->dims, &one));
+            for (int64_t k = 0, cnt = ir_tensor_numel(a); k < cnt; k++)
+                ((float *)one->data)[k] = 1.0f;
+        } else {
+            BASE_TRY(scalar_const(g, n->name, "one", 1, 1.0f, &one));
+        }
         return binary(g, IR_OP_Sub, n->name, n->opset, one, a, fo);
     case IR_OP_And:
         return binary(g, IR_OP_Mul, n->name, n->opset, a, b, fo);

@@ -1,6 +1,9 @@
 /* Reconstructions of DLA-SW's op_reconstruction recipes (see cc.h): each pass rewrites one op the DLA cannot run
  * into ops it can (Mul, Sub, Add, Clip, Abs, Conv, ConvTranspose, Concat, Transpose, Reshape), keeping the FP32
- * function exactly. This file holds the pass table and the Neg pass; the others live in rw_recon_*.c. */
+ * function exactly (for finite inputs: a 0/1-weight conv turns 0 * inf into NaN). This file holds the pass table,
+ * the Neg pass and cc_recon_applies(); the others live in rw_recon_space.c (DepthToSpace, SpaceToDepth),
+ * rw_recon_index.c (Gather, ScatterElements), rw_recon_where.c, rw_recon_logic.c (Not, And, Or, Xor) and
+ * rw_recon_shuffle.c (channel shuffle: a channel-permuting Reshape -> Transpose -> Reshape chain, as a Gather on C). */
 #include "compiler/rw_recon.h"
 
 #include <stdio.h>

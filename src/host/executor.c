@@ -13,6 +13,8 @@ struct host_exec {
     int *last_use;        /* per tensor: index of the last node reading it, -1 if none */
     unsigned char *owned; /* per tensor: data is a buffer this executor allocated */
     size_t cur_bytes, peak_bytes;
+    void (*on_output)(void *user, const ir_node *n); /* host_options.on_output */
+    void *user;
 };
 
 dla_status host_ctx_init(host_ctx *ctx, int n_threads)
@@ -55,6 +57,10 @@ dla_status host_exec_create(ir_graph *g, const host_options *opt, host_exec **ou
         for (int j = 0; j < g->nodes[i]->n_in; j++)
             if (g->nodes[i]->in[j])
                 x->last_use[g->nodes[i]->in[j]->id] = i;
+    if (opt) {
+        x->on_output = opt->on_output;
+        x->user = opt->user;
+    }
     st = host_ctx_init(&x->ctx, opt ? opt->n_threads : 0);
     if (st != DLA_OK)
         goto fail;
@@ -142,6 +148,8 @@ dla_status host_exec_run(host_exec *x)
             release_all(x);
             return st;
         }
+        if (x->on_output)
+            x->on_output(x->user, n);
         for (int j = 0; j < n->n_in; j++) {
             ir_tensor *t = n->in[j];
             if (t && x->last_use[t->id] == i && !(t->flags & IR_T_OUTPUT))

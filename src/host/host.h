@@ -38,6 +38,11 @@ dla_status host_exec_node(host_ctx *ctx, ir_node *n);
 typedef struct host_exec host_exec;
 typedef struct host_options {
     int n_threads; /* 0: all cores */
+    /* Optional observer (INT8 calibration): called after each node has run, while its inputs and outputs still
+     * hold their data (before any buffer is released). NULL: none. */
+    void (*on_output)(void *user, const ir_node *n);
+    void *user;
+    int no_fusion; /* 1: run every node on its own (no fused kernels), so on_output sees every node's output */
 } host_options;
 
 /* Prepares g (toposorted, shapes inferred where static) for repeated runs. g is borrowed: it must outlive the

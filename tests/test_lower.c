@@ -634,16 +634,20 @@ static dla_status build_hard(ir_graph **out)
     case 4: /* Clip(x + 1, 0, 2) * 0.5 -> HardSigmoid(0.5, 0.5); times x stays a Mul */
         x3 = out0(N1(IR_OP_Mul, "hsig", clip_add("clip", x, 1, 0, 2, 13), cscalar(0.5f)));
         return finish1(out, out0(N1(IR_OP_Mul, "gate", x, x3)));
+    case 6: /* the Add is read twice: Clip(s, 0, 6) / 6 is HardSigmoid(s, 1/6, 0); the Add stays */
+        x3 = out0(N1(IR_OP_Add, "shared", x, cscalar(3)));
+        return finish(out, 2, IN(out0(N1(IR_OP_Div, "d2", clip("c2", x3, 0, 6, 13), cscalar(6))), x3));
     default: break;
     }
-    /* none: k*u != 1; lower bound 1; default HardSigmoid alpha; Add read twice; a plain Relu6 */
+    /* V 5, none: k*u != 1; lower bound 1; default HardSigmoid alpha; Add read twice; a plain Relu6 */
     ir_tensor *a = out0(N1(IR_OP_Div, "d5", clip_add("c5", x, 3, 0, 6, 13), cscalar(5)));
     ir_tensor *b = out0(N1(IR_OP_Div, "d1", clip_add("c1", x, 3, 1, 6, 13), cscalar(6)));
     ir_tensor *c = out0(N1(IR_OP_Mul, "m", x, hard_sigmoid("hs", x, 0, 0)));
     ir_tensor *s = out0(N1(IR_OP_Add, "shared", x, cscalar(3)));
-    ir_tensor *d = out0(N1(IR_OP_Div, "d2", clip("c2", s, 0, 6, 13), cscalar(6)));
+    ir_tensor *cs = clip("c2", s, 0, 6, 13); /* the Clip is read twice */
+    ir_tensor *d = out0(N1(IR_OP_Div, "d2", cs, cscalar(6)));
     ir_tensor *e = clip("relu6", x, 0, 6, 13);
-    return finish(out, 6, IN(a, b, c, d, e, s));
+    return finish(out, 6, IN(a, b, c, d, e, cs));
 }
 
 static void test_hard(void)
@@ -667,6 +671,12 @@ static void test_hard(void)
     expect("hard-activations general", 4, build_hard, lw_pass_hard_activations, 1e-6, 1,
            W({IR_OP_HardSigmoid, 1}, {IR_OP_Mul, 1}, {IR_OP_HardSwish, 0}, {IR_OP_Clip, 0}));
     expect("hard-activations none", 5, build_hard, lw_pass_hard_activations, 1e-6, 0, NONE);
+    expect("hard-activations shared add", 6, build_hard, lw_pass_hard_activations, 1e-6, 1,
+           W({IR_OP_HardSigmoid, 1}, {IR_OP_Add, 1}, {IR_OP_Clip, 0}, {IR_OP_Div, 0}));
+    if (LAST) {
+        const ir_node *n = find_node(LAST, "d2");
+        CHECK(n && n->op == IR_OP_HardSigmoid && ir_attr_float(n, "beta", 1) == 0.0f);
+    }
 }
 
 /* ---- qdq-to-scales ---------------------------------------------------------------------------------------- */
@@ -833,6 +843,63 @@ static void test_driver(void)
     }
 }
 
+/* ---- dynamic batch -------------------------------------------------------------------------------------- */
+
+/* Graphs whose inputs have an unknown batch (dims[0] = -1): the BN fold, the Gemm rewrite and the HardSwish
+ * pattern need no batch. The pass runs on the dynamic graph; both graphs then get batch 2 and must agree. */
+static int fix_batch(ir_graph *g)
+{
+    for (int i = 0; i < g->n_inputs; i++)
+        g->inputs[i]->dims[0] = 2;
+    ir_graph_compact(g);
+    return ir_graph_toposort(g) == DLA_OK && ir_graph_infer(g) == DLA_OK;
+}
+
+static dla_status build_dynamic(ir_graph **out)
+{
+    BASE_TRY(begin(13));
+    ir_tensor *x = input(4, DIMS(-1, 3, 5, 5));
+    ir_tensor *y = clip_add("clip", out0(conv("conv", x, 4, 3, 0)), 3, 0, 6, 13);
+    y = out0(N1(IR_OP_Mul, "mul", out0(N1(IR_OP_Div, "div", y, cscalar(6))), out0(conv("conv2", x, 4, 3, 1))));
+    y = bn("bn", y, 4); /* after a Mul: stays */
+    ir_tensor *g = out0(N1(IR_OP_Flatten, "flat", out0(N1(IR_OP_GlobalAveragePool, "gap", y))));
+    ir_tensor *z = bn("bn2", out0(conv("conv3", x, 4, 1, 1)), 4);
+    return finish(out, 2, IN(out0(N1(IR_OP_Gemm, "fc", g, cf(2, DIMS(4, 6), NULL, -1))), z));
+}
+
+static void test_dynamic(void)
+{
+    ir_graph *a = NULL, *b = NULL;
+    void **oa = NULL, **ob = NULL;
+    int changed = 0;
+    CHECK_OK(build_dynamic(&a));
+    CHECK_OK(build_dynamic(&b));
+    if (!a || !b)
+        goto out;
+    CHECK_OK(all_passes(b, &changed));
+    CHECK(count_op(b, IR_OP_Gemm) == 0 && count_op(b, IR_OP_BatchNormalization) == 1);
+    CHECK(count_op(b, IR_OP_HardSigmoid) == 1 && count_op(b, IR_OP_Clip) == 0);
+    const ir_node *rs = find_node(b, "fc/reshape_out");
+    CHECK(rs && rs->in[1] && ((const int64_t *)rs->in[1]->data)[0] == 0); /* copies the batch */
+    CHECK(fix_batch(a) && fix_batch(b));
+    CHECK_OK(cch_run(a, 99u, &oa));
+    CHECK_OK(cch_run(b, 99u, &ob));
+    for (int i = 0; oa && ob && i < a->n_outputs; i++) {
+        CHECK(ir_tensor_numel(a->outputs[i]) == ir_tensor_numel(b->outputs[i]) && oa[i] && ob[i]);
+        for (int64_t k = 0; oa[i] && ob[i] && k < ir_tensor_numel(a->outputs[i]); k++)
+            CHECK_NEAR(((float *)oa[i])[k], ((float *)ob[i])[k], 1e-4 * (1 + fabs(((float *)oa[i])[k])));
+    }
+out:
+    for (int i = 0; a && oa && i < a->n_outputs; i++)
+        free(oa[i]);
+    for (int i = 0; b && ob && i < b->n_outputs; i++)
+        free(ob[i]);
+    free(oa);
+    free(ob);
+    ir_graph_destroy(a);
+    ir_graph_destroy(b);
+}
+
 int main(void)
 {
     test_identity();
@@ -845,6 +912,7 @@ int main(void)
     test_qdq();
     test_const_pad();
     test_driver();
+    test_dynamic();
     ir_graph_destroy(LAST);
     return TEST_RESULT();
 }

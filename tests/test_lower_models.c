@@ -77,7 +77,17 @@ static int check_model(const char *name)
     host_ctx_release(&ctx);
     CHECK_OK(ir_graph_toposort(g));
     CHECK_OK(ir_graph_infer(g));
-    int nodes_before = g->n_nodes, changed = 0;
+    int nodes_before = g->n_nodes, changed = 0, known = 1;
+    for (int i = 0; i < g->n_inputs; i++)
+        known &= ir_tensor_shape_known(g->inputs[i]);
+    if (!known) { /* symbolic input dims: the passes must leave what they cannot prove alone; no run */
+        CHECK_OK(cc_rewrite(g, &changed));
+        CHECK_OK(ir_graph_verify(g));
+        printf("%s: dynamic input shape: %d nodes, %d rewrite change(s)\n", name, nodes_before, changed);
+        print_ops(name, g);
+        ir_graph_destroy(g);
+        return 1;
+    }
     CHECK_OK(cch_run(g, 7u, &before));
     CHECK_OK(cc_rewrite(g, &changed));
     CHECK_OK(ir_graph_verify(g));

@@ -2,7 +2,8 @@
  * decomposed forms exporters emit (PaddlePaddle's hard_swish/hard_sigmoid, TF/Keras, older torch exports) and
  * turns them back into the native ops:
  *
- *   Clip(x + b, 0, u) / d   or  * k   (k * u = 1)  -> HardSigmoid(x, alpha = k, beta = b * k)
+ *   Clip(x + b, 0, u) / d   or  * k   (k * u = 1)  -> HardSigmoid(x, alpha = k, beta = b * k)   (b may be 0:
+ *                                                     no Add, e.g. after the + b was folded into a Conv bias)
  *   x * Clip(x + b, 0, u) / d   or  * k            -> x * HardSigmoid(x, alpha = k, beta = b * k)  (then below)
  *   x * HardSigmoid(x, alpha = 1/6, beta = 1/2)    -> HardSwish(x)
  *
@@ -18,11 +19,12 @@ static int near(double a, double b) { return fabs(a - b) <= 1e-6 * (1 + fabs(b))
 /* The scalar constant operand of binary node n and its other operand; 0 if none. */
 static int scalar_operand(const ir_node *n, ir_tensor **other, double *v)
 {
-    if (n->n_in != 2 || !n->in[0] || !n->in[1] || !n->out[0] || !lw_known(n->out[0]))
+    if (n->n_in != 2 || !n->in[0] || !n->in[1] || !n->out[0])
         return 0;
     for (int i = 0; i < 2; i++) {
-        const ir_tensor *k = n->in[i];
-        if (lw_scalar(k, v) && k->rank <= n->out[0]->rank && !lw_is_const(n->in[1 - i])) {
+        const ir_tensor *k = n->in[i], *o = n->in[1 - i];
+        /* a one-value constant of rank <= the other operand's broadcasts without changing its shape */
+        if (lw_scalar(k, v) && o->rank >= 0 && k->rank <= o->rank && !lw_is_const(o)) {
             *other = n->in[1 - i];
             return 1;
         }
@@ -38,8 +40,8 @@ static int scale_of(const ir_node *n, ir_tensor **t, double *k)
         *k = v;
         return 1;
     }
-    if (n->op == IR_OP_Div && n->n_in == 2 && lw_scalar(n->in[1], &v) && v != 0 && !lw_is_const(n->in[0]) &&
-        n->in[1]->rank <= (n->out[0] ? n->out[0]->rank : 0)) {
+    if (n->op == IR_OP_Div && n->n_in == 2 && n->in[0] && lw_scalar(n->in[1], &v) && v != 0 &&
+        !lw_is_const(n->in[0]) && n->in[0]->rank >= 0 && n->in[1]->rank <= n->in[0]->rank) {
         *t = n->in[0];
         *k = 1 / v;
         return 1;
@@ -70,19 +72,24 @@ typedef struct hs_match {
     double alpha, beta;
 } hs_match;
 
-/* t = Clip(Add(x, b), 0, u), each feeding only the next, with k * u = 1: fills m. `user` reads t. */
+/* t = Clip(Add(x, b), 0, u) — or Clip(x, 0, u) with b = 0, e.g. when the + b went into a Conv's bias — each
+ * feeding only the next, with k * u = 1: fills m (m->add NULL without an Add). `user` reads t. */
 static int match_clip_add(const ir_graph *g, const ir_tensor *t, const ir_node *user, double k, hs_match *m)
 {
     ir_node *clip = lw_producer(g, t);
-    double lo, hi, b;
-    if (!clip || clip->op != IR_OP_Clip || !lw_only_feeds(g, t, user) || !clip_bounds(clip, &lo, &hi))
+    double lo, hi, b = 0;
+    if (!clip || clip->op != IR_OP_Clip || !clip->in[0] || !lw_only_feeds(g, t, user) ||
+        !clip_bounds(clip, &lo, &hi))
         return 0;
     if (lo != 0 || !isfinite(hi) || hi <= 0 || !near(k * hi, 1.0))
         return 0;
     ir_node *add = lw_producer(g, clip->in[0]);
-    ir_tensor *x;
-    if (!add || add->op != IR_OP_Add || !lw_only_feeds(g, clip->in[0], clip) || !scalar_operand(add, &x, &b))
-        return 0;
+    ir_tensor *x = clip->in[0];
+    if (!add || add->op != IR_OP_Add || !lw_only_feeds(g, clip->in[0], clip) || !scalar_operand(add, &x, &b)) {
+        add = NULL;
+        x = clip->in[0];
+        b = 0;
+    }
     m->clip = clip;
     m->add = add;
     m->x = x;
@@ -115,7 +122,8 @@ static dla_status try_node(ir_graph *g, ir_node *n, int *done)
         if (match_clip_add(g, t, n, k, &m)) { /* Clip(x + b, 0, u) * k */
             BASE_TRY(to_hard_sigmoid(g, n, m.x, m.alpha, m.beta));
             lw_remove(g, m.clip);
-            lw_remove(g, m.add);
+            if (m.add)
+                lw_remove(g, m.add);
             *done = 1;
             return DLA_OK;
         }
@@ -125,13 +133,15 @@ static dla_status try_node(ir_graph *g, ir_node *n, int *done)
         for (int i = 0; i < 2; i++) {
             if (!match_clip_add(g, mul->in[i], mul, k, &m) || m.x != mul->in[1 - i])
                 continue;
-            /* the Add becomes HardSigmoid(x); n becomes x * it; the Clip and the inner Mul go */
-            BASE_TRY(to_hard_sigmoid(g, m.add, m.x, m.alpha, m.beta));
+            /* the Add (or the Clip) becomes HardSigmoid(x); n becomes x * it; the rest goes */
+            ir_node *hs = m.add ? m.add : m.clip;
+            BASE_TRY(to_hard_sigmoid(g, hs, m.x, m.alpha, m.beta));
             n->in[0] = m.x;
-            n->in[1] = m.add->out[0];
+            n->in[1] = hs->out[0];
             lw_retype(n, IR_OP_Mul);
             BASE_TRY(ir_infer_node(n));
-            lw_remove(g, m.clip);
+            if (m.add)
+                lw_remove(g, m.clip);
             lw_remove(g, mul);
             *done = 1;
             return DLA_OK;

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Output channels and the block layout of a Conv / ConvTranspose weight; 0 if the node does not qualify. */
+/* Output channels of a Conv / ConvTranspose with constant float32 weights (and bias); 0 if it does not qualify.
+ * Only the weights' shape matters, so a dynamic batch or spatial size is fine. */
 static int conv_ok(const ir_node *c, int64_t *cout)
 {
     if ((c->op != IR_OP_Conv && c->op != IR_OP_ConvTranspose) || c->n_in < 2 || !c->out[0])
@@ -22,31 +23,33 @@ static int conv_ok(const ir_node *c, int64_t *cout)
     const ir_tensor *w = c->in[1], *b = c->n_in > 2 ? c->in[2] : NULL, *y = c->out[0];
     if (!lw_is_const(w) || w->dtype != IR_F32 || w->rank < 3 || (b && (!lw_is_const(b) || b->dtype != IR_F32)))
         return 0;
-    if (!lw_known(y) || y->rank < 3 || y->dtype != IR_F32)
-        return 0;
-    *cout = y->dims[1];
-    if (b && ir_tensor_numel(b) != *cout)
+    if (y->dtype != IR_F32 || (y->rank >= 0 && y->rank != w->rank))
         return 0;
     int64_t group = ir_attr_int(c, "group", 1);
     if (group < 1)
         return 0;
-    if (c->op == IR_OP_Conv)
-        return w->dims[0] == *cout;
-    return w->dims[1] * group == *cout && w->dims[0] % group == 0;
+    if (c->op == IR_OP_Conv) {
+        *cout = w->dims[0];
+    } else {
+        if (w->dims[0] % group)
+            return 0;
+        *cout = w->dims[1] * group;
+    }
+    return !b || ir_tensor_numel(b) == *cout;
 }
 
-/* The channel-axis index map of constant k against y: 1 = per-channel (k[oc]), 0 = one value (k[0]), -1 = not a
- * per-channel constant (or broadcasting would change y's shape). */
-static int per_channel(const ir_tensor *k, const ir_tensor *y)
+/* The channel-axis index map of constant k against a rank-r output with c channels: 1 = per-channel (k[oc]),
+ * 0 = one value (k[0]), -1 = not a per-channel constant (or broadcasting would change the output's shape). */
+static int per_channel(const ir_tensor *k, int r, int64_t c)
 {
-    if (!lw_is_const(k) || !ir_dtype_is_float(k->dtype) || k->rank > y->rank)
+    if (!lw_is_const(k) || !ir_dtype_is_float(k->dtype) || k->rank > r)
         return -1;
     int along_c = 0;
     for (int i = 0; i < k->rank; i++) {
-        int a = y->rank - k->rank + i;
+        int a = r - k->rank + i;
         if (k->dims[i] == 1)
             continue;
-        if (a != 1 || k->dims[i] != y->dims[1])
+        if (a != 1 || k->dims[i] != c)
             return -1;
         along_c = 1;
     }
@@ -64,7 +67,8 @@ static int bn_inference(const ir_graph *g, const ir_node *n)
 }
 
 /* Fills s/t (cout values) for follower f of conv output y; 0 if f is not a foldable affine map. */
-static int affine_of(const ir_graph *g, const ir_node *f, const ir_tensor *y, int64_t cout, double *s, double *t)
+static int affine_of(const ir_graph *g, const ir_node *f, const ir_tensor *y, int r, int64_t cout, double *s,
+                     double *t)
 {
     if (f->op == IR_OP_BatchNormalization) {
         if (f->in[0] != y || !bn_inference(g, f))
@@ -90,7 +94,7 @@ static int affine_of(const ir_graph *g, const ir_node *f, const ir_tensor *y, in
     if (f->op == IR_OP_Div && f->in[0] != y)
         return 0; /* c / y is not affine in y */
     int y_first = f->in[0] == y;
-    int pc = per_channel(k, y);
+    int pc = per_channel(k, r, cout);
     if (pc < 0)
         return 0;
     for (int64_t c = 0; c < cout; c++) {
@@ -171,7 +175,7 @@ dla_status lw_pass_fold_into_conv(ir_graph *g, int *n_changed)
         }
         s = ns;
         t = s + cout;
-        if (!affine_of(g, f, conv->out[0], cout, s, t))
+        if (!affine_of(g, f, conv->out[0], conv->in[1]->rank, cout, s, t))
             continue;
         st = fold(g, conv, cout, s, t);
         if (st != DLA_OK)

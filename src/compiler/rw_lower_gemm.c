@@ -79,19 +79,19 @@ static int plan(const ir_graph *g, ir_node *n, fc_plan *p)
         return 0;
     p->a = n->in[0];
     p->b = n->in[1];
-    if (!p->a || !lw_known(p->a) || p->a->rank != 2 || p->a->dtype != IR_F32)
+    if (!p->a || p->a->rank != 2 || p->a->dims[1] < 1 || p->a->dtype != IR_F32)
         return 0;
     if (!lw_is_const(p->b) || p->b->rank != 2 || p->b->dtype != IR_F32)
         return 0;
-    p->batch = p->a->dims[0];
+    p->batch = p->a->dims[0]; /* may be -1 (a dynamic batch): the Reshapes then copy it (shape value 0) */
     p->k = p->a->dims[1];
     p->m = p->trans_b ? p->b->dims[0] : p->b->dims[1];
-    if ((p->trans_b ? p->b->dims[1] : p->b->dims[0]) != p->k || p->batch < 1 || p->k < 1 || p->m < 1)
+    if ((p->trans_b ? p->b->dims[1] : p->b->dims[0]) != p->k || p->batch == 0 || p->m < 1)
         return 0;
     int per_col;
     if (p->c && !column_bias(p->c, p->m, &per_col))
         return 0;
-    return p->y && lw_known(p->y) && p->y->rank == 2 && p->y->dims[0] == p->batch && p->y->dims[1] == p->m;
+    return p->y && p->y->rank == 2 && p->y->dims[0] == p->batch && p->y->dims[1] == p->m;
 }
 
 /* The 4-D source of A (see the file comment), or NULL; *kh, *kw get its H and W. */
@@ -102,7 +102,8 @@ static ir_tensor *source_4d(const ir_graph *g, const fc_plan *p, ir_node **shape
     if (!s || (s->op != IR_OP_Flatten && s->op != IR_OP_Reshape && s->op != IR_OP_Squeeze) || !s->in[0])
         return NULL;
     ir_tensor *x = s->in[0];
-    if (!lw_known(x) || x->rank != 4 || x->dtype != IR_F32 || x->dims[0] != p->batch ||
+    /* C*H*W = K and equal element counts make x's batch A's batch */
+    if (x->rank != 4 || x->dtype != IR_F32 || x->dims[1] < 1 || x->dims[2] < 1 || x->dims[3] < 1 ||
         x->dims[1] * x->dims[2] * x->dims[3] != p->k || x->dims[2] > 32 || x->dims[3] > 32)
         return NULL;
     *shape_op = s;
@@ -140,7 +141,7 @@ static dla_status rewrite(ir_graph *g, fc_plan *p)
     char base[256];
     ir_tensor *x = source_4d(g, p, &shape_op, &kh, &kw), *w, *bias, *conv_out;
     if (!x) {
-        int64_t d4[4] = {p->batch, p->k, 1, 1};
+        int64_t d4[4] = {p->batch < 0 ? 0 : p->batch, p->k, 1, 1};
         snprintf(base, sizeof base, "%.200s/reshape_in", n->name);
         BASE_TRY(lw_tensor(g, base, &x));
         BASE_TRY(lw_reshape(g, base, n, p->a, x, 4, d4, NULL));
@@ -163,7 +164,7 @@ static dla_status rewrite(ir_graph *g, fc_plan *p)
     BASE_TRY(ir_infer_node(n));
     if (p->bias_add)
         lw_remove(g, p->bias_add);
-    int64_t d2[2] = {p->batch, p->m};
+    int64_t d2[2] = {p->batch < 0 ? 0 : p->batch, p->m};
     snprintf(base, sizeof base, "%.200s/reshape_out", n->name);
     return lw_reshape(g, base, n, conv_out, p->y, 2, d2, NULL);
 }

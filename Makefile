@@ -29,3 +29,8 @@ asan: deps
 
 clean:
 	rm -rf $(BUILD) build-asan
+
+# The six DLA reference networks (+ the detectors' full pipelines) as ONNX, into cache/models (docs/models.md).
+.PHONY: models
+models:
+	/usr/bin/python3 models/refnets/build_all.py --out cache/models

@@ -21,6 +21,8 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@echo "ONNX conformance (host FP32 executor; every skip and its reason: docs/conformance.md):"
+	@grep -h "onnx-test summary" $(BUILD)/Testing/Temporary/LastTest.log | sed -E 's/^[0-9]+: /  /'
 
 asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDLA_SANITIZE=ON

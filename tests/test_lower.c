@@ -228,7 +228,9 @@ static dla_status build_identity(ir_graph **out)
         ir_tensor *c = out0(N1(IR_OP_Dropout, "drop", b));
         ir_tensor *d = out0(N1(IR_OP_Reshape, "rs", c, ci64(4, X4)));
         d = out0(N1(IR_OP_Pad, "pad0", d, ci64(8, DIMS(0, 0, 0, 0, 0, 0, 0, 0))));
-        return finish1(out, out0(N1(IR_OP_Identity, "id2", d)));
+        ir_node *cat = N1(IR_OP_Concat, "cat1", d);
+        ai(cat, "axis", 1);
+        return finish1(out, out0(N1(IR_OP_Identity, "id2", out0(cat))));
     }
     if (V == 1) { /* a Dropout whose mask is unused, with training_mode false; a chain of shape ops */
         unsigned char f = 0;
@@ -267,7 +269,8 @@ static dla_status build_squeeze(ir_graph **out)
 static void test_identity(void)
 {
     expect("remove-identity", 0, build_identity, lw_pass_remove_identity, 1e-7, 1,
-           W({IR_OP_Identity, 0}, {IR_OP_Dropout, 0}, {IR_OP_Reshape, 0}, {IR_OP_Pad, 0}, {IR_OP_Relu, 1}));
+           W({IR_OP_Identity, 0}, {IR_OP_Dropout, 0}, {IR_OP_Reshape, 0}, {IR_OP_Pad, 0}, {IR_OP_Concat, 0},
+             {IR_OP_Relu, 1}));
     if (LAST)
         CHECK(LAST->outputs[0]->producer && strcmp(LAST->outputs[0]->producer->name, "relu") == 0);
     expect("remove-identity chain", 1, build_identity, lw_pass_remove_identity, 1e-7, 1,

@@ -100,7 +100,8 @@ dla_status lw_pass_remove_identity(ir_graph *g, int *n_changed)
             continue;
         int pass_through = n->op == IR_OP_Identity || (n->op == IR_OP_Dropout && dropout_is_identity(g, n)) ||
                            (is_shape_op(n->op) && same_shape(n->in[0], n->out[0])) ||
-                           (n->op == IR_OP_Pad && pad_is_noop(n));
+                           (n->op == IR_OP_Pad && pad_is_noop(n)) ||
+                           (n->op == IR_OP_Concat && n->n_in == 1); /* DenseNet's one-input Concat */
         if (pass_through) {
             if (lw_forward(g, n->in[0], n->out[0])) {
                 lw_remove(g, n);

@@ -182,10 +182,277 @@ static void test_formats(void)
     CHECK_STATUS(eng_fmt_pack_f32(&g, 0, &y, 1.0f, one, sizeof one), DLA_ERR_INVALID_ARG);
 }
 
+
+/* ---- processor harness ------------------------------------------------------------------------------------ */
+
+static eng_buffer BUFS[4];
+static eng_ctx CTX;
+
+static void ctx_reset(void)
+{
+    for (int i = 0; i < 4; i++) {
+        free(BUFS[i].data);
+        BUFS[i].data = NULL;
+        BUFS[i].size = 0;
+    }
+    eng_ctx_release(&CTX);
+    memset(&CTX, 0, sizeof CTX);
+    CTX.bufs = BUFS;
+    CTX.n_bufs = 4;
+}
+
+static uint8_t *buf_alloc(int i, size_t size, int fill)
+{
+    free(BUFS[i].data);
+    BUFS[i].data = malloc(size);
+    memset(BUFS[i].data, fill, size);
+    BUFS[i].size = size;
+    return BUFS[i].data;
+}
+
+/* A packed cube of `layout` in buffer `mem` at `offset`. */
+static eng_cube cube_at(int c, int h, int w, eng_precision prec, eng_layout layout, int mem, uint32_t offset)
+{
+    eng_geom g;
+    eng_cube q;
+    memset(&q, 0, sizeof q);
+    CHECK_OK(eng_geom_make(c, h, w, prec, layout, &g));
+    q.mem_type = ENG_MEM_DRAM;
+    q.layout = (uint8_t)layout;
+    q.precision = (uint8_t)prec;
+    q.mem = (int16_t)mem;
+    q.offset = offset;
+    q.size = g.size;
+    q.width = (uint16_t)w;
+    q.height = (uint16_t)h;
+    q.channel = (uint16_t)c;
+    q.line_stride = g.line_stride;
+    q.surf_stride = g.surf_stride;
+    return q;
+}
+
+/* Element (c,h,w) of a cube in the bound buffers. */
+static uint8_t *elem(const eng_cube *q, int c, int h, int w)
+{
+    eng_geom g;
+    CHECK_OK(eng_geom_from_cube(q, "test", &g));
+    return BUFS[q->mem].data + q->offset + eng_geom_at(&g, (uint32_t)c, (uint32_t)h, (uint32_t)w);
+}
+static int32_t geti(const eng_cube *q, int c, int h, int w) { return eng_load_int(elem(q, c, h, w), q->precision); }
+static void seti(const eng_cube *q, int c, int h, int w, int32_t v) { eng_store_int(elem(q, c, h, w), q->precision, v); }
+static float getf(const eng_cube *q, int c, int h, int w) { return base_fp16_to_f32(eng_ld_u16(elem(q, c, h, w))); }
+static void setf(const eng_cube *q, int c, int h, int w, float v) { eng_store_fp16(elem(q, c, h, w), v, NULL); }
+
+/* ---- PDP -------------------------------------------------------------------------------------------------- */
+
+static eng_op pdp_op(int mode, eng_precision prec, int kw, int kh, int sx, int sy, int pl, int pr, int pt, int pb)
+{
+    eng_op op;
+    memset(&op, 0, sizeof op);
+    op.type = ENG_OP_PDP;
+    op.index = 7;
+    eng_pdp_op *p = &op.u.pdp;
+    p->pool_mode = (uint8_t)mode;
+    p->precision = (uint8_t)prec;
+    p->pool_width = (uint8_t)kw;
+    p->pool_height = (uint8_t)kh;
+    p->stride_x = (uint8_t)sx;
+    p->stride_y = (uint8_t)sy;
+    p->pad_left = (uint8_t)pl;
+    p->pad_right = (uint8_t)pr;
+    p->pad_top = (uint8_t)pt;
+    p->pad_bottom = (uint8_t)pb;
+    p->recip_width = (uint16_t)(kw > 1 ? (65536 + kw / 2) / kw : 0);
+    p->recip_height = (uint16_t)(kh > 1 ? (65536 + kh / 2) / kh : 0);
+    return op;
+}
+
+static void test_pdp_maxmin(void)
+{
+    ctx_reset();
+    /* C=33 (two surfaces), 5x5, v = y*5 + x - 12 (+ c for channel 32); 3x3 window, stride 2, pad 1 -> 3x3 */
+    eng_op op = pdp_op(ENG_POOL_MAX, ENG_INT8, 3, 3, 2, 2, 1, 1, 1, 1);
+    op.u.pdp.src = cube_at(33, 5, 5, ENG_INT8, ENG_LAYOUT_FEATURE, 0, 0);
+    op.u.pdp.dst = cube_at(33, 3, 3, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 64);
+    buf_alloc(0, op.u.pdp.src.size, 0x55);
+    buf_alloc(1, 64 + op.u.pdp.dst.size, 0);
+    for (int c = 0; c < 33; c++)
+        for (int y = 0; y < 5; y++)
+            for (int x = 0; x < 5; x++)
+                seti(&op.u.pdp.src, c, y, x, y * 5 + x - 12 + (c == 32 ? 100 : 0));
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    const eng_cube *d = &op.u.pdp.dst;
+    /* max = v[min(2oy+1,4)][min(2ox+1,4)]: padded positions never win (with a zero pad, (0,0) would be 0) */
+    CHECK(geti(d, 0, 0, 0) == -6 && geti(d, 0, 0, 1) == -4 && geti(d, 0, 0, 2) == -3);
+    CHECK(geti(d, 0, 1, 0) == 4 && geti(d, 0, 2, 2) == 12 && geti(d, 5, 1, 1) == 6);
+    CHECK(geti(d, 32, 2, 2) == 112 && geti(d, 32, 0, 0) == 94);
+    op.u.pdp.pool_mode = ENG_POOL_MIN; /* min = v[max(2oy-1,0)][max(2ox-1,0)] */
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(d, 0, 0, 0) == -12 && geti(d, 0, 1, 1) == -6 && geti(d, 0, 2, 2) == 6 && geti(d, 0, 0, 2) == -9);
+    CHECK(geti(d, 32, 0, 0) == 88);
+    /* malformed descriptors */
+    eng_op bad = op;
+    bad.u.pdp.pool_width = 9;
+    CHECK_STATUS(eng_exec_op(&CTX, &bad), DLA_ERR_FORMAT);
+    bad = op;
+    bad.u.pdp.pad_left = 3; /* pad must be < window */
+    CHECK_STATUS(eng_exec_op(&CTX, &bad), DLA_ERR_FORMAT);
+    bad = op;
+    bad.u.pdp.stride_x = 17;
+    CHECK_STATUS(eng_exec_op(&CTX, &bad), DLA_ERR_FORMAT);
+    bad = op;
+    bad.u.pdp.dst.width = 2; /* the window arithmetic gives 3 */
+    CHECK_STATUS(eng_exec_op(&CTX, &bad), DLA_ERR_FORMAT);
+    bad = op;
+    bad.u.pdp.dst.offset = 96; /* past the end of buffer 1 */
+    CHECK_STATUS(eng_exec_op(&CTX, &bad), DLA_ERR_FORMAT);
+    bad = op;
+    bad.u.pdp.src.precision = ENG_FP16;
+    CHECK_STATUS(eng_exec_op(&CTX, &bad), DLA_ERR_FORMAT);
+    bad = op;
+    bad.u.pdp.pool_mode = ENG_POOL_AVG;
+    bad.u.pdp.recip_width = 0;
+    CHECK_STATUS(eng_exec_op(&CTX, &bad), DLA_ERR_FORMAT);
+}
+
+static void test_pdp_avg(void)
+{
+    ctx_reset();
+    /* 3x3 window, stride 1, pad 1 over [[1,2,3],[4,5,6],[7,8,9]]; recips round(65536/3) = 21845 */
+    eng_op op = pdp_op(ENG_POOL_AVG, ENG_INT8, 3, 3, 1, 1, 1, 1, 1, 1);
+    CHECK(op.u.pdp.recip_width == 21845);
+    op.u.pdp.src = cube_at(1, 3, 3, ENG_INT8, ENG_LAYOUT_FEATURE, 0, 0);
+    op.u.pdp.dst = cube_at(1, 3, 3, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 0);
+    buf_alloc(0, op.u.pdp.src.size, 0);
+    buf_alloc(1, op.u.pdp.dst.size, 0);
+    for (int i = 0; i < 9; i++)
+        seti(&op.u.pdp.src, 0, i / 3, i % 3, i + 1);
+    const eng_cube *d = &op.u.pdp.dst;
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    /* corner: 12 -> RHAZ(12*21845/2^16 = 3.99994) = 4 -> RHAZ(4*21845/2^16 = 1.3333) = 1 */
+    CHECK(geti(d, 0, 0, 0) == 1);
+    CHECK(geti(d, 0, 1, 1) == 5);                         /* 45 -> 15 -> 5 */
+    CHECK(geti(d, 0, 0, 1) == 2);                         /* 21 -> 7 -> 2 */
+    CHECK(geti(d, 0, 2, 2) == 3);                         /* 28 -> RHAZ(9.333)=9 -> 3 */
+    /* pad value p = -2: padding_value[k-1] = -2k; corner sum 12 + 2*V(1) + 3*V(1) = 2 -> 1 -> 0 */
+    for (int k = 1; k <= 7; k++)
+        op.u.pdp.padding_value[k - 1] = -2 * k;
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(d, 0, 0, 0) == 0);
+    CHECK(geti(d, 0, 0, 1) == 2);  /* 21 + 3*V(1) = 15 -> 5 -> RHAZ(1.6666) = 2 */
+    CHECK(geti(d, 0, 1, 1) == 5);  /* no padding in the window */
+    CHECK(geti(d, 0, 2, 2) == 2);  /* 28 - 10 = 18 -> RHAZ(5.9999) = 6 -> RHAZ(1.99995) = 2 */
+
+    /* ties: 3x2 window (recips 21845, 32768), stride 3: sums 15 -> 2.5 -> 3 and -21 -> -3.5 -> -4 */
+    ctx_reset();
+    op = pdp_op(ENG_POOL_AVG, ENG_INT8, 3, 2, 3, 1, 0, 0, 0, 0);
+    CHECK(op.u.pdp.recip_height == 32768);
+    op.u.pdp.src = cube_at(1, 2, 6, ENG_INT8, ENG_LAYOUT_FEATURE, 0, 0);
+    op.u.pdp.dst = cube_at(1, 1, 2, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 0);
+    buf_alloc(0, op.u.pdp.src.size, 0);
+    buf_alloc(1, op.u.pdp.dst.size, 0);
+    static const int v[2][6] = {{1, 2, 3, -1, -2, -3}, {2, 3, 4, -4, -5, -6}};
+    for (int y = 0; y < 2; y++)
+        for (int x = 0; x < 6; x++)
+            seti(&op.u.pdp.src, 0, y, x, v[y][x]);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(&op.u.pdp.dst, 0, 0, 0) == 3 && geti(&op.u.pdp.dst, 0, 0, 1) == -4);
+
+    /* the Q0.16 reciprocal's own rounding: INT16 1x3 window over {10923, 10924, 10924}: exact mean 10923.67,
+     * RHAZ(32771 * 21845 / 2^16 = 10923.497) = 10923 */
+    ctx_reset();
+    op = pdp_op(ENG_POOL_AVG, ENG_INT16, 3, 1, 1, 1, 0, 0, 0, 0);
+    op.u.pdp.src = cube_at(1, 1, 3, ENG_INT16, ENG_LAYOUT_FEATURE, 0, 0);
+    op.u.pdp.dst = cube_at(1, 1, 1, ENG_INT16, ENG_LAYOUT_FEATURE, 1, 0);
+    buf_alloc(0, op.u.pdp.src.size, 0);
+    buf_alloc(1, op.u.pdp.dst.size, 0);
+    seti(&op.u.pdp.src, 0, 0, 0, 10923);
+    seti(&op.u.pdp.src, 0, 0, 1, 10924);
+    seti(&op.u.pdp.src, 0, 0, 2, 10924);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(&op.u.pdp.dst, 0, 0, 0) == 10923);
+
+    /* saturation: 1x2 window, pad_left 1 with padding_value[0] = 1000 over [120]: (120 + 1000) / 2 -> 127 */
+    ctx_reset();
+    op = pdp_op(ENG_POOL_AVG, ENG_INT8, 2, 1, 1, 1, 1, 0, 0, 0);
+    op.u.pdp.padding_value[0] = 1000;
+    op.u.pdp.src = cube_at(1, 1, 1, ENG_INT8, ENG_LAYOUT_FEATURE, 0, 0);
+    op.u.pdp.dst = cube_at(1, 1, 1, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 0);
+    buf_alloc(0, 32, 0);
+    buf_alloc(1, 32, 0);
+    seti(&op.u.pdp.src, 0, 0, 0, 120);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(&op.u.pdp.dst, 0, 0, 0) == 127 && CTX.stats.saturated == 1);
+}
+
+static void test_pdp_pipe_fp16(void)
+{
+    ctx_reset();
+    /* INT pipe (fused after SDP): 2 channels 2x4, max 2x2 stride 2 -> 2 channels 1x2; 300 saturates to 127 */
+    eng_op op = pdp_op(ENG_POOL_MAX, ENG_INT8, 2, 2, 2, 2, 0, 0, 0, 0);
+    op.u.pdp.src.mem_type = ENG_MEM_HW;
+    op.u.pdp.src.mem = -1;
+    op.u.pdp.src.precision = ENG_INT8;
+    op.u.pdp.src.channel = 2;
+    op.u.pdp.src.height = 2;
+    op.u.pdp.src.width = 4;
+    op.u.pdp.dst = cube_at(2, 1, 2, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 0);
+    buf_alloc(1, op.u.pdp.dst.size, 0);
+    CHECK_OK(eng_pipe_reserve(&CTX, 2, 2, 4, 0));
+    static const int32_t pv[16] = {1, 5, -9, -8, 3, 2, -7, -20, 300, 0, -1, -2, 4, 6, -3, -4};
+    memcpy(CTX.pipe.i32, pv, sizeof pv);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    const eng_cube *d = &op.u.pdp.dst;
+    CHECK(geti(d, 0, 0, 0) == 5 && geti(d, 0, 0, 1) == -7 && geti(d, 1, 0, 0) == 127 && geti(d, 1, 0, 1) == -1);
+    op.u.pdp.src.width = 3; /* does not match the pipe */
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+
+    /* FP16 memory: avg 2x2 of {1, 2, 3, 4.5} = 2.625; max with a NaN -> NaN */
+    ctx_reset();
+    op = pdp_op(ENG_POOL_AVG, ENG_FP16, 2, 2, 2, 2, 0, 0, 0, 0);
+    op.u.pdp.src = cube_at(2, 2, 2, ENG_FP16, ENG_LAYOUT_FEATURE, 0, 0);
+    op.u.pdp.dst = cube_at(2, 1, 1, ENG_FP16, ENG_LAYOUT_FEATURE, 1, 0);
+    buf_alloc(0, op.u.pdp.src.size, 0);
+    buf_alloc(1, op.u.pdp.dst.size, 0);
+    static const float fv[2][4] = {{1, 2, 3, 4.5f}, {-1, NAN, 7, 8}};
+    for (int c = 0; c < 2; c++)
+        for (int i = 0; i < 4; i++)
+            setf(&op.u.pdp.src, c, i / 2, i % 2, fv[c][i]);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(getf(&op.u.pdp.dst, 0, 0, 0) == 2.625f && isnan(getf(&op.u.pdp.dst, 1, 0, 0)));
+    op.u.pdp.pool_mode = ENG_POOL_MAX;
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(getf(&op.u.pdp.dst, 0, 0, 0) == 4.5f && isnan(getf(&op.u.pdp.dst, 1, 0, 0)));
+
+    /* FP16 pipe: 3x3 avg, pad 1, over one 1x1 value 9 with zero padding -> 9/9 = 1; pad value 0.5 -> (9+4)/9 */
+    ctx_reset();
+    op = pdp_op(ENG_POOL_AVG, ENG_FP16, 3, 3, 1, 1, 1, 1, 1, 1);
+    op.u.pdp.src.mem_type = ENG_MEM_HW;
+    op.u.pdp.src.mem = -1;
+    op.u.pdp.src.precision = ENG_FP16;
+    op.u.pdp.src.channel = op.u.pdp.src.height = op.u.pdp.src.width = 1;
+    op.u.pdp.dst = cube_at(1, 1, 1, ENG_FP16, ENG_LAYOUT_FEATURE, 1, 0);
+    buf_alloc(1, 32, 0);
+    CHECK_OK(eng_pipe_reserve(&CTX, 1, 1, 1, 1));
+    CTX.pipe.f32[0] = 9.0f;
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(getf(&op.u.pdp.dst, 0, 0, 0) == 1.0f);
+    for (int k = 1; k <= 7; k++) {
+        float pvk = 0.5f * (float)k;
+        memcpy(&op.u.pdp.padding_value[k - 1], &pvk, 4);
+    }
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK_NEAR(getf(&op.u.pdp.dst, 0, 0, 0), 13.0 / 9.0, 1e-3); /* 8 padded elements * 0.5 = 4 */
+}
+
 int main(void)
 {
     test_geometry();
     test_quantize();
     test_formats();
+    test_pdp_maxmin();
+    test_pdp_avg();
+    test_pdp_pipe_fp16();
+    ctx_reset();
     return TEST_RESULT();
 }

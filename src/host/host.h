@@ -10,9 +10,12 @@
 
 #include "ir/ir.h"
 
+struct k_conv_post;
 typedef struct host_ctx {
     int n_threads;      /* threads for heavy kernels (>= 1) */
     void *kernel_state; /* private: per-executor kernel caches (oneDNN engine/stream) */
+    /* private: the executor's fused epilogue and activation layouts for the Conv it runs next (NULL: none) */
+    const struct k_conv_post *conv_post;
 } host_ctx;
 
 typedef dla_status (*host_exec_fn)(host_ctx *ctx, ir_node *n);

@@ -64,7 +64,10 @@ static dla_status exec_conv_any(host_ctx *ctx, ir_node *n, int transposed)
         st = ir_node_error(n, DLA_ERR_NOMEM, "cannot allocate a float32 result (%zu values)", ny);
     if (st == DLA_OK) {
         int w_const = w->data_kind == IR_DATA_CONST && !wo;
-        st = (transposed ? k_f32_deconv : k_f32_conv)(ctx->kernel_state, &d, xf, wf, w_const, bf, yf);
+        if (transposed)
+            st = k_f32_deconv(ctx->kernel_state, &d, xf, wf, w_const, bf, yf);
+        else /* the executor's fused epilogue / channels-last layouts, when it set them (float32 only) */
+            st = k_f32_conv_post(ctx->kernel_state, &d, ctx->conv_post, xf, wf, w_const, bf, yf);
         if (st != DLA_OK)
             st = ir_node_error(n, st, "%s", dla_last_error());
     }

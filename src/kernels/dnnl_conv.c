@@ -4,6 +4,7 @@
  * around each call through scratch buffers). */
 #include "kernels/k_dnnl.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct conv_key {
@@ -12,24 +13,38 @@ typedef struct conv_key {
     int has_bias;
     int pad_;
     k_conv_desc d;
+    k_conv_post post; /* normalised: zeros when none */
 } conv_key;
 
 typedef struct conv_mds {
     dnnl_memory_desc_t src, w, b, dst;    /* the user's plain layouts */
 } conv_mds;
 
-static dla_status user_mds(const k_conv_desc *d, int deconv, conv_mds *m)
+/* An activation descriptor: plain (N, C, spatial...) or channels-last (N, spatial..., C). */
+static dla_status act_md(dnnl_memory_desc_t *md, int ndims, const int64_t *dims, int nhwc)
+{
+    if (!nhwc)
+        return k_md_plain(md, ndims, dims);
+    dnnl_dims_t d;
+    for (int i = 0; i < ndims; i++)
+        d[i] = dims[i];
+    dnnl_format_tag_t tag = ndims == 3 ? dnnl_acb : ndims == 4 ? dnnl_acdb : dnnl_acdeb;
+    K_DNNL_TRY(dnnl_memory_desc_init_by_tag(md, ndims, d, dnnl_f32, tag), "channels-last descriptor");
+    return DLA_OK;
+}
+
+static dla_status user_mds(const k_conv_desc *d, int deconv, const k_conv_post *post, conv_mds *m)
 {
     int64_t dims[2 + K_MAX_SPATIAL];
     dims[0] = d->n;
     dims[1] = d->c_in;
     for (int i = 0; i < d->nsp; i++)
         dims[2 + i] = d->in[i];
-    BASE_TRY(k_md_plain(&m->src, 2 + d->nsp, dims));
+    BASE_TRY(act_md(&m->src, 2 + d->nsp, dims, post->src_nhwc));
     dims[1] = d->c_out;
     for (int i = 0; i < d->nsp; i++)
         dims[2 + i] = d->out[i];
-    BASE_TRY(k_md_plain(&m->dst, 2 + d->nsp, dims));
+    BASE_TRY(act_md(&m->dst, 2 + d->nsp, dims, post->dst_nhwc));
     BASE_TRY(k_md_plain(&m->b, 1, &d->c_out));
 
     /* weights as oneDNN's logical (g,) o, i, k...; ONNX stores conv as [o][i][k] (per group contiguous) and
@@ -62,16 +77,46 @@ static dla_status any_md(dnnl_memory_desc_t *out, const dnnl_memory_desc_t *like
     return DLA_OK;
 }
 
-/* A primitive descriptor for d with plain or oneDNN-chosen activation layouts (weights always chosen). */
+/* Primitive attributes carrying post's epilogue (*out stays NULL when there is none). */
+static dla_status post_attr(const k_conv_post *post, dnnl_primitive_attr_t *out)
+{
+    *out = NULL;
+    if (!post->sum && post->act == K_ACT_NONE)
+        return DLA_OK;
+    dnnl_post_ops_t po;
+    K_DNNL_TRY(dnnl_post_ops_create(&po), "post-ops creation");
+    dnnl_status_t st = dnnl_success;
+    if (post->sum)
+        st = dnnl_post_ops_append_sum(po, 1.0f);
+    if (st == dnnl_success && post->act == K_ACT_RELU)
+        st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+    if (st == dnnl_success && post->act == K_ACT_CLIP)
+        st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, post->lo, post->hi);
+    if (st == dnnl_success)
+        st = dnnl_primitive_attr_create(out);
+    if (st == dnnl_success)
+        st = dnnl_primitive_attr_set_post_ops(*out, po);
+    dnnl_post_ops_destroy(po);
+    if (st != dnnl_success) {
+        if (*out)
+            dnnl_primitive_attr_destroy(*out);
+        *out = NULL;
+        return k_dnnl_fail(st, "convolution post-ops");
+    }
+    return DLA_OK;
+}
+
+/* A primitive descriptor for d with plain or oneDNN-chosen activation layouts (weights always chosen;
+ * channels-last activations are the caller's and stay fixed). */
 static dla_status make_pd(k_state *s, const k_conv_desc *d, int deconv, int blocked, int has_bias,
-                          const conv_mds *u, dnnl_primitive_desc_t *pd)
+                          const k_conv_post *post, const conv_mds *u, dnnl_primitive_desc_t *pd)
 {
     dnnl_memory_desc_t src = u->src, dst = u->dst, w;
     BASE_TRY(any_md(&w, &u->w));
-    if (blocked) {
+    if (blocked && !post->src_nhwc)
         BASE_TRY(any_md(&src, &u->src));
+    if (blocked && !post->dst_nhwc)
         BASE_TRY(any_md(&dst, &u->dst));
-    }
     dnnl_dims_t strides, dil, pl, pr;
     for (int i = 0; i < d->nsp; i++) {
         strides[i] = d->stride[i];
@@ -80,22 +125,24 @@ static dla_status make_pd(k_state *s, const k_conv_desc *d, int deconv, int bloc
         pr[i] = d->pad_r[i];
     }
     const dnnl_memory_desc_t *b = has_bias ? &u->b : NULL;
-    dnnl_status_t st;
-    if (deconv) {
-        dnnl_deconvolution_desc_t dd;
+    dnnl_deconvolution_desc_t dd;
+    dnnl_convolution_desc_t cd;
+    if (deconv)
         K_DNNL_TRY(dnnl_dilated_deconvolution_forward_desc_init(&dd, dnnl_forward_inference,
                                                                  dnnl_deconvolution_direct, &src, &w, b, &dst,
                                                                  strides, dil, pl, pr),
                    "deconvolution descriptor");
-        st = dnnl_primitive_desc_create(pd, &dd, NULL, s->eng, NULL);
-    } else {
-        dnnl_convolution_desc_t cd;
+    else
         K_DNNL_TRY(dnnl_dilated_convolution_forward_desc_init(&cd, dnnl_forward_inference,
                                                                dnnl_convolution_direct, &src, &w, b, &dst,
                                                                strides, dil, pl, pr),
                    "convolution descriptor");
-        st = dnnl_primitive_desc_create(pd, &cd, NULL, s->eng, NULL);
-    }
+    dnnl_primitive_attr_t attr;
+    BASE_TRY(post_attr(post, &attr));
+    dnnl_status_t st = deconv ? dnnl_primitive_desc_create(pd, &dd, attr, s->eng, NULL)
+                              : dnnl_primitive_desc_create(pd, &cd, attr, s->eng, NULL);
+    if (attr)
+        dnnl_primitive_attr_destroy(attr);
     if (st != dnnl_success)
         return k_dnnl_fail(st, deconv ? "deconvolution primitive descriptor" : "convolution primitive descriptor");
     return DLA_OK;
@@ -126,13 +173,22 @@ static int plain_preferred(const k_conv_desc *d, int deconv)
 }
 
 /* Finds or creates the cached primitive for d under the state's layout policy. */
-static dla_status get_prim(k_state *s, const k_conv_desc *d, int deconv, int has_bias, k_prim **out)
+static dla_status get_prim(k_state *s, const k_conv_desc *d, int deconv, int has_bias, const k_conv_post *post,
+                          k_prim **out)
 {
     conv_key key;
     memset(&key, 0, sizeof key);
     key.kind = deconv;
     key.has_bias = has_bias;
     key.d = *d;
+    key.post.sum = post->sum != 0;
+    key.post.act = post->act;
+    key.post.src_nhwc = post->src_nhwc != 0;
+    key.post.dst_nhwc = post->dst_nhwc != 0;
+    if (post->act == K_ACT_CLIP) {
+        key.post.lo = post->lo;
+        key.post.hi = post->hi;
+    }
     for (int i = d->nsp; i < K_MAX_SPATIAL; i++)
         key.d.in[i] = key.d.out[i] = key.d.k[i] = key.d.stride[i] = key.d.dil[i] = key.d.pad_l[i] =
             key.d.pad_r[i] = 0;
@@ -140,13 +196,16 @@ static dla_status get_prim(k_state *s, const k_conv_desc *d, int deconv, int has
         return DLA_OK;
     BASE_TRY(k_dnnl_ready(s));
     conv_mds u;
-    BASE_TRY(user_mds(d, deconv, &u));
-    /* the policy's first choice, then the other layout if the first is refused or only has a ref:any */
-    int blocked = s->layout == K_LAYOUT_BLOCKED || (s->layout == K_LAYOUT_AUTO && !plain_preferred(d, deconv));
+    BASE_TRY(user_mds(d, deconv, &key.post, &u));
+    /* the policy's first choice, then the other layout if the first is refused or only has a ref:any; a
+     * channels-last side is fixed, and its plain partner (if any) is left to oneDNN so the two can agree */
+    int nhwc = key.post.src_nhwc || key.post.dst_nhwc;
+    int blocked = s->layout == K_LAYOUT_BLOCKED ||
+                  (s->layout == K_LAYOUT_AUTO && (nhwc || !plain_preferred(d, deconv)));
     dnnl_primitive_desc_t pd = NULL, alt = NULL;
-    dla_status st = make_pd(s, d, deconv, blocked, has_bias, &u, &pd);
+    dla_status st = make_pd(s, d, deconv, blocked, has_bias, &key.post, &u, &pd);
     if (st != DLA_OK || is_ref(pd)) {
-        dla_status st2 = make_pd(s, d, deconv, !blocked, has_bias, &u, &alt);
+        dla_status st2 = make_pd(s, d, deconv, !blocked, has_bias, &key.post, &u, &alt);
         if (st2 == DLA_OK && (st != DLA_OK || !is_ref(alt))) {
             if (pd)
                 dnnl_primitive_desc_destroy(pd);
@@ -176,11 +235,13 @@ static size_t weights_bytes(const k_conv_desc *d)
     return n * sizeof(float);
 }
 
-static dla_status run(k_state *s, const k_conv_desc *d, int deconv, const float *x, const float *w, int w_const,
-                      const float *b, float *y)
+static const k_conv_post no_post;
+
+static dla_status run(k_state *s, const k_conv_desc *d, int deconv, const k_conv_post *post, const float *x,
+                      const float *w, int w_const, const float *b, float *y)
 {
     k_prim *p;
-    BASE_TRY(get_prim(s, d, deconv, b != NULL, &p));
+    BASE_TRY(get_prim(s, d, deconv, b != NULL, post, &p));
     s->last_impl = p->impl;
     dnnl_memory_t wm;
     BASE_TRY(k_weights(s, p, w, weights_bytes(d), w_const, &wm));
@@ -200,6 +261,16 @@ static dla_status run(k_state *s, const k_conv_desc *d, int deconv, const float 
         if (!buf)
             return base_error(DLA_ERR_NOMEM, "out of memory for a convolution output (%zu bytes)", p->dst_bytes);
         BASE_TRY(set_handle(p->m_dst, buf));
+        if (post->sum) { /* the addend goes into the primitive's layout first */
+            if (!p->rd_dst_in) {
+                const dnnl_memory_desc_t *pm = dnnl_primitive_desc_query_md(p->pd, dnnl_query_dst_md, 0);
+                const dnnl_memory_desc_t *um;
+                K_DNNL_TRY(dnnl_memory_get_memory_desc(p->m_dst_u, &um), "query");
+                BASE_TRY(k_reorder_new(s, um, pm, &p->rd_dst_in));
+            }
+            BASE_TRY(set_handle(p->m_dst_u, y));
+            BASE_TRY(k_reorder(s, p->rd_dst_in, p->m_dst_u, p->m_dst));
+        }
     } else {
         BASE_TRY(set_handle(p->m_dst, y));
     }
@@ -227,26 +298,73 @@ static int empty(const k_conv_desc *d)
     return 0;
 }
 
-dla_status k_f32_conv(k_state *s, const k_conv_desc *d, const float *x, const float *w, int w_const, const float *b,
-                      float *y)
+/* The reference path for d with an epilogue and channels-last layouts (shapes oneDNN refuses, empty inputs). */
+static dla_status ref_post(const k_conv_desc *d, const k_conv_post *post, const float *x, const float *w,
+                           const float *b, float *y)
 {
+    size_t in_sp = 1, out_sp = 1;
+    for (int i = 0; i < d->nsp; i++) {
+        in_sp *= (size_t)(d->in[i] > 0 ? d->in[i] : 0);
+        out_sp *= (size_t)d->out[i];
+    }
+    size_t nx = (size_t)d->n * (size_t)(d->c_in > 0 ? d->c_in : 0) * in_sp;
+    size_t ny = (size_t)d->n * (size_t)d->c_out * out_sp;
+    float *xs = NULL, *tmp = malloc(ny * sizeof(float) + 1);
+    if (post->src_nhwc && !(xs = malloc(nx * sizeof(float) + 1))) {
+        free(tmp);
+        tmp = NULL;
+    }
+    if (!tmp)
+        return base_error(DLA_ERR_NOMEM, "out of memory for a reference convolution (%zu values)", ny);
+    if (xs) /* channels-last -> plain */
+        for (int64_t n = 0; n < d->n; n++)
+            for (int64_t c = 0; c < d->c_in; c++)
+                for (size_t p = 0; p < in_sp; p++)
+                    xs[((size_t)n * (size_t)d->c_in + (size_t)c) * in_sp + p] =
+                        x[((size_t)n * in_sp + p) * (size_t)d->c_in + (size_t)c];
+    k_f32_conv_ref(d, xs ? xs : x, w, b, tmp);
+    for (int64_t n = 0; n < d->n; n++)
+        for (int64_t c = 0; c < d->c_out; c++)
+            for (size_t p = 0; p < out_sp; p++) {
+                size_t i = ((size_t)n * (size_t)d->c_out + (size_t)c) * out_sp + p;
+                size_t o = post->dst_nhwc ? ((size_t)n * out_sp + p) * (size_t)d->c_out + (size_t)c : i;
+                float v = tmp[i] + (post->sum ? y[o] : 0.0f);
+                if (post->act == K_ACT_RELU)
+                    v = v > 0.0f ? v : 0.0f;
+                else if (post->act == K_ACT_CLIP)
+                    v = v < post->lo ? post->lo : v > post->hi ? post->hi : v;
+                y[o] = v;
+            }
+    free(xs);
+    free(tmp);
+    return DLA_OK;
+}
+
+dla_status k_f32_conv_post(k_state *s, const k_conv_desc *d, const k_conv_post *post, const float *x,
+                           const float *w, int w_const, const float *b, float *y)
+{
+    if (!post)
+        post = &no_post;
     if (empty(d))
         return DLA_OK;
     int zero_in = d->c_in <= 0;
     for (int i = 0; i < d->nsp; i++)
         zero_in |= d->in[i] <= 0;
-    if (zero_in) { /* nothing to sum: the bias alone */
-        k_f32_conv_ref(d, x, w, b, y);
-        return DLA_OK;
-    }
-    dla_status st = run(s, d, 0, x, w, w_const, b, y);
+    if (zero_in) /* nothing to sum: the bias alone */
+        return ref_post(d, post, x, w, b, y);
+    dla_status st = run(s, d, 0, post, x, w, w_const, b, y);
     if (st == DLA_ERR_UNSUPPORTED) { /* a shape oneDNN refuses: the reference still answers */
         base_clear_error();
-        k_f32_conv_ref(d, x, w, b, y);
         s->last_impl = "dla:ref";
-        return DLA_OK;
+        return ref_post(d, post, x, w, b, y);
     }
     return st;
+}
+
+dla_status k_f32_conv(k_state *s, const k_conv_desc *d, const float *x, const float *w, int w_const, const float *b,
+                      float *y)
+{
+    return k_f32_conv_post(s, d, NULL, x, w, w_const, b, y);
 }
 
 /* Copies tmp (spatial tin, computed with clamped pads) into y (spatial d->out) with y[o] = tmp[o + off],
@@ -290,7 +408,7 @@ dla_status k_f32_deconv(k_state *s, const k_conv_desc *d, const float *x, const 
         return DLA_OK;
     }
     if (!neg) {
-        dla_status st = run(s, d, 1, x, w, w_const, b, y);
+        dla_status st = run(s, d, 1, &no_post, x, w, w_const, b, y);
         if (st != DLA_ERR_UNSUPPORTED)
             return st;
         base_clear_error();

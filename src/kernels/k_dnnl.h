@@ -17,6 +17,7 @@ typedef struct k_prim {
     dnnl_primitive_t prim;
     /* reorders between the user's plain layout and the primitive's (NULL when they are the same) */
     dnnl_primitive_t rd_src, rd_dst, rd_w;
+    dnnl_primitive_t rd_dst_in; /* user layout -> primitive's dst layout: the addend of a sum post-op */
     /* memory objects; data handles are set before each run. *_u: the user's layout */
     dnnl_memory_t m_src, m_src_u, m_w, m_w_u, m_b, m_dst, m_dst_u;
     size_t src_bytes, dst_bytes, w_bytes; /* sizes in the primitive's layouts (for scratch buffers) */
@@ -44,6 +45,8 @@ struct k_state {
     void *scratch[K_SCRATCH_COUNT];
     size_t scratch_size[K_SCRATCH_COUNT];
     const char *last_impl;
+    int profile;       /* DLA_PROFILE was set: time the activation reorders */
+    double reorder_s;  /* seconds in activation reorders (profile only) */
 };
 
 enum {
@@ -75,7 +78,10 @@ dla_status k_prim_add(k_state *s, const void *key, size_t len, dnnl_primitive_de
 void *k_scratch(k_state *s, int slot, size_t bytes);
 /* Runs p on the state's stream and waits. */
 dla_status k_exec(k_state *s, dnnl_primitive_t p, int nargs, const dnnl_exec_arg_t *args);
-/* Runs a reorder primitive from src to dst memory. */
+/* A reorder primitive between two layouts. */
+dla_status k_reorder_new(k_state *s, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
+                         dnnl_primitive_t *out);
+/* Runs a reorder primitive from src to dst memory (timed into reorder_s when profiling). */
 dla_status k_reorder(k_state *s, dnnl_primitive_t rd, dnnl_memory_t src, dnnl_memory_t dst);
 /* The weights memory p's primitive should read: the user's pointer when no reorder is needed, else the
  * cached reorder of w (w_const) or a fresh reorder into scratch. */

@@ -59,6 +59,25 @@ typedef struct k_conv_desc {
 dla_status k_f32_conv(k_state *s, const k_conv_desc *d, const float *x, const float *w, int w_const, const float *b,
                       float *y);
 
+/* Convolution with a fused epilogue and optional channels-last activations (the host executor's conv fusion):
+ *     y = act(conv(x, w) + b + (sum ? y_on_entry : 0))
+ * act is K_ACT_NONE, K_ACT_RELU (max(v, 0)) or K_ACT_CLIP (min(max(v, lo), hi)). src_nhwc / dst_nhwc say that x
+ * / y (and the addend already in y) are stored channels-last (N, spatial..., C) instead of (N, C, spatial...);
+ * shapes in d stay logical. post == NULL is k_f32_conv. */
+enum { K_ACT_NONE = 0, K_ACT_RELU = 1, K_ACT_CLIP = 2 };
+typedef struct k_conv_post {
+    int sum;
+    int act;
+    float lo, hi;
+    int src_nhwc, dst_nhwc;
+} k_conv_post;
+dla_status k_f32_conv_post(k_state *s, const k_conv_desc *d, const k_conv_post *post, const float *x,
+                           const float *w, int w_const, const float *b, float *y);
+
+/* Profiling counters (only kept while DLA_PROFILE is set in the environment when the state is created):
+ * seconds spent in activation reorders (src in, dst out, addend in) since the state was created. */
+double k_state_reorder_seconds(const k_state *s);
+
 /* Transposed convolution (ONNX ConvTranspose). x: n x c_in x in..., w: c_in x c_out/group x k... (ONNX layout),
  * b: c_out values or NULL, y: n x c_out x out... where out = (in-1)*stride + dil*(k-1) + 1 - pad_l - pad_r
  * (output_padding is folded into pad_r by the caller; pads may be negative: outputs beyond the full result

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define K_PRIM_CACHE_MAX 1024
 
@@ -19,6 +20,8 @@ dla_status k_state_create(int n_threads, k_state **out)
         (*out)->layout = K_LAYOUT_PLAIN;
     else if (lay && !strcmp(lay, "blocked"))
         (*out)->layout = K_LAYOUT_BLOCKED;
+    const char *prof = getenv("DLA_PROFILE");
+    (*out)->profile = prof && *prof && strcmp(prof, "0");
     return DLA_OK;
 }
 
@@ -28,7 +31,7 @@ static void prim_free(k_prim *p)
     for (size_t i = 0; i < sizeof mems / sizeof mems[0]; i++)
         if (mems[i])
             dnnl_memory_destroy(mems[i]);
-    dnnl_primitive_t prims[] = {p->prim, p->rd_src, p->rd_dst, p->rd_w};
+    dnnl_primitive_t prims[] = {p->prim, p->rd_src, p->rd_dst, p->rd_w, p->rd_dst_in};
     for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++)
         if (prims[i])
             dnnl_primitive_destroy(prims[i]);
@@ -66,6 +69,8 @@ void k_state_destroy(k_state *s)
 }
 
 const char *k_state_last_impl(const k_state *s) { return s->last_impl; }
+
+double k_state_reorder_seconds(const k_state *s) { return s ? s->reorder_s : 0.0; }
 
 dla_status k_dnnl_fail(dnnl_status_t st, const char *what)
 {
@@ -115,8 +120,7 @@ static dla_status mem_new(k_state *s, const dnnl_memory_desc_t *md, dnnl_memory_
     return DLA_OK;
 }
 
-/* A reorder primitive from one layout to another. */
-static dla_status reorder_new(k_state *s, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
+dla_status k_reorder_new(k_state *s, const dnnl_memory_desc_t *from, const dnnl_memory_desc_t *to,
                               dnnl_primitive_t *out)
 {
     dnnl_primitive_desc_t rpd;
@@ -146,15 +150,15 @@ static dla_status prim_fill(k_state *s, k_prim *p, const dnnl_memory_desc_t *src
     p->dst_bytes = dnnl_memory_desc_get_size(dst);
     p->w_bytes = dnnl_memory_desc_get_size(w);
     if (src_u && !dnnl_memory_desc_equal(src_u, src)) {
-        BASE_TRY(reorder_new(s, src_u, src, &p->rd_src));
+        BASE_TRY(k_reorder_new(s, src_u, src, &p->rd_src));
         BASE_TRY(mem_new(s, src_u, &p->m_src_u));
     }
     if (w_u && !dnnl_memory_desc_equal(w_u, w)) {
-        BASE_TRY(reorder_new(s, w_u, w, &p->rd_w));
+        BASE_TRY(k_reorder_new(s, w_u, w, &p->rd_w));
         BASE_TRY(mem_new(s, w_u, &p->m_w_u));
     }
     if (dst_u && !dnnl_memory_desc_equal(dst_u, dst)) {
-        BASE_TRY(reorder_new(s, dst, dst_u, &p->rd_dst));
+        BASE_TRY(k_reorder_new(s, dst, dst_u, &p->rd_dst));
         BASE_TRY(mem_new(s, dst_u, &p->m_dst_u));
     }
     return DLA_OK;
@@ -223,7 +227,14 @@ dla_status k_exec(k_state *s, dnnl_primitive_t p, int nargs, const dnnl_exec_arg
 dla_status k_reorder(k_state *s, dnnl_primitive_t rd, dnnl_memory_t src, dnnl_memory_t dst)
 {
     dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}};
-    return k_exec(s, rd, 2, args);
+    if (!s->profile)
+        return k_exec(s, rd, 2, args);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    dla_status st = k_exec(s, rd, 2, args);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    s->reorder_s += (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    return st;
 }
 
 static uint64_t fingerprint(const void *w, size_t bytes)

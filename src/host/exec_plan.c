@@ -1,0 +1,150 @@
+/* The host executor's fusion and layout plan (see exec_plan.h). Purely structural: the executor re-checks
+ * types and shapes when a chain runs and runs the nodes one by one when they do not fit. */
+#include "host/exec_plan.h"
+#include "kernels/kernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+/* The one node reading t (t read once, by one node), or NULL. */
+static ir_node *sole_reader(const ir_graph *g, const ir_tensor *t, const int *last_use)
+{
+    if (!t || t->n_consumers != 1 || (t->flags & IR_T_OUTPUT) || last_use[t->id] < 0)
+        return NULL;
+    ir_node *r = g->nodes[last_use[t->id]];
+    int reads = 0;
+    for (int j = 0; j < r->n_in; j++)
+        reads += r->in[j] == t;
+    return reads == 1 ? r : NULL;
+}
+
+/* A scalar float bound from a constant input, or dflt when absent; 0 when present but not a constant. */
+static int const_bound(const ir_node *n, int i, float dflt, float *out)
+{
+    *out = dflt;
+    if (i >= n->n_in || !n->in[i])
+        return 1;
+    const ir_tensor *t = n->in[i];
+    if (t->data_kind != IR_DATA_CONST || !t->data || ir_tensor_numel(t) != 1 || !ir_dtype_is_float(t->dtype))
+        return 0;
+    *out = (float)ir_get_f64(t->dtype, t->data, 0);
+    return 1;
+}
+
+/* Whether n is an activation the Conv can take as a post-op; fills kind and bounds. */
+static int activation(const ir_node *n, int *kind, float *lo, float *hi)
+{
+    if (n->op == IR_OP_Relu && n->n_in == 1 && n->n_out == 1) {
+        *kind = K_ACT_RELU;
+        return 1;
+    }
+    if (n->op != IR_OP_Clip || n->n_out != 1)
+        return 0;
+    if (n->opset < 11) {
+        *lo = ir_attr_float(n, "min", -INFINITY);
+        *hi = ir_attr_float(n, "max", INFINITY);
+    } else if (!const_bound(n, 1, -INFINITY, lo) || !const_bound(n, 2, INFINITY, hi)) {
+        return 0;
+    }
+    if (!(*lo <= *hi))
+        return 0;
+    *kind = K_ACT_CLIP;
+    return 1;
+}
+
+static void plan_conv(const ir_graph *g, const int *last_use, int c, host_fuse *plan)
+{
+    ir_node *conv = g->nodes[c];
+    host_fuse *p = &plan[c];
+    p->final = conv->out[0];
+    ir_node *u = sole_reader(g, conv->out[0], last_use);
+    if (!u || plan[u->id].fused_into >= 0)
+        return;
+    if (u->op == IR_OP_Add && u->n_in == 2 && u->n_out == 1 && u->in[0] && u->in[1] && u->out[0]) {
+        int slot = u->in[0] == conv->out[0] ? 1 : 0;
+        const ir_tensor *o = u->in[slot];
+        /* the addend must be ready when the Conv runs */
+        if (o->producer && o->producer->id >= c)
+            return;
+        /* an addend known to broadcast is no sum post-op (unknown shapes are checked when the chain runs) */
+        const ir_tensor *y = conv->out[0];
+        if (ir_tensor_shape_known(o) && ir_tensor_shape_known(y)) {
+            int same = o->rank == y->rank;
+            for (int d = 0; same && d < y->rank; d++)
+                same = o->dims[d] == y->dims[d];
+            if (!same)
+                return;
+        }
+        p->add = u->id;
+        p->other = slot;
+        plan[u->id].fused_into = c;
+        p->final = u->out[0];
+        /* in place: the Add is the addend's last reader and nothing from the Conv on reads it before */
+        int clear = !(o->flags & (IR_T_OUTPUT | IR_T_INPUT)) && o->data_kind != IR_DATA_CONST &&
+                    last_use[o->id] == u->id;
+        for (int k = c; clear && k < u->id; k++)
+            for (int j = 0; j < g->nodes[k]->n_in; j++)
+                clear &= g->nodes[k]->in[j] != o;
+        p->inplace = clear;
+        u = sole_reader(g, u->out[0], last_use);
+        if (!u || plan[u->id].fused_into >= 0)
+            return;
+    }
+    float lo = 0, hi = 0;
+    int kind = K_ACT_NONE;
+    if (u->out[0] && activation(u, &kind, &lo, &hi)) {
+        p->act = u->id;
+        p->act_kind = kind;
+        p->lo = lo;
+        p->hi = hi;
+        plan[u->id].fused_into = c;
+        p->final = u->out[0];
+    }
+}
+
+/* Whether t can live channels-last: a static 4-D float32 chain output read only by Convs (data input) and
+ * fused Adds (addend). */
+static int nhwc_candidate(const ir_graph *g, const host_fuse *plan, const ir_tensor *t)
+{
+    if (t->rank != 4 || !ir_tensor_shape_known(t) || t->dtype != IR_F32 || (t->flags & (IR_T_OUTPUT | IR_T_INPUT)) ||
+        t->n_consumers < 1)
+        return 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = g->nodes[i];
+        for (int j = 0; j < n->n_in; j++) {
+            if (n->in[j] != t)
+                continue;
+            int ok = (n->op == IR_OP_Conv && j == 0 && n->in[1] && n->in[1]->rank == 4) ||
+                     (plan[i].fused_into >= 0 && n->op == IR_OP_Add && plan[plan[i].fused_into].add == i &&
+                      plan[plan[i].fused_into].other == j);
+            if (!ok)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+void host_plan_make(const ir_graph *g, const int *last_use, int fuse, int nhwc_ok, host_fuse *plan,
+                    unsigned char *nhwc)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        plan[i] = (host_fuse){.fused_into = -1, .add = -1, .act = -1,
+                              .final = g->nodes[i]->n_out > 0 ? g->nodes[i]->out[0] : NULL};
+    for (int i = 0; i < g->n_tensors; i++)
+        nhwc[i] = 0;
+    if (!fuse)
+        return;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = g->nodes[i];
+        if (n->op == IR_OP_Conv && n->n_out == 1 && n->out[0] && plan[i].fused_into < 0)
+            plan_conv(g, last_use, i, plan);
+    }
+    if (!nhwc_ok)
+        return;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = g->nodes[i];
+        if (n->op == IR_OP_Conv && n->n_out == 1 && n->out[0] && n->in[0] && n->in[0]->rank == 4 &&
+            n->in[0]->dtype == IR_F32 && nhwc_candidate(g, plan, plan[i].final))
+            nhwc[plan[i].final->id] = 1;
+    }
+}

@@ -1,8 +1,287 @@
-/* Engine processor: CONV (placeholder until its implementation lands). */
-#include "engine/engine.h"
+/* Engine processor: CONV — direct convolution (grouped, depthwise, dilated; FC is a 1x1 convolution), NVDLA's
+ * CDMA -> CBUF -> CSC -> CMAC -> CACC pipeline (reference/engine.md §1.1, §1.3; numerics §1.6 items 1-3, §1.7).
+ * The result always goes on the fly to the fused SDP (dst ENG_MEM_HW -> ctx->pipe); conv to memory is not a
+ * DLA path.
+ *
+ * Input (src): a FEATURE (chw32 / chw16), LINEAR or HWC4 cube of in_precision (format.h). For the INT paths an
+ * enabled in_cvt (image mode, §1.6 item 1) converts every element: sat_int8|16(RHAZ(((x - offset)*scale) >>
+ * truncate)); FP16 input bypasses it. Padded positions read pad_val (INT: that integer, i.e. -offset*scale
+ * when the input has an offset; FP16: pad_val holds FP16 bits, 0 = +0.0).
+ *
+ * WEIGHT layout (ENG_LAYOUT_WEIGHT, dlakit's own, a faithful simplification of the DC layout of §1.5):
+ *     kernel-major [K][C/groups][R][S], elements of in_precision (int8; int16 / FP16 little-endian), densely
+ *     packed, base offset a multiple of 32 bytes, size >= K * (C/groups) * R * S * element bytes.
+ *     The weight cube's width / height / channel, when non-zero, must equal S / R / C/groups.
+ *     Kernel k belongs to group k / (K/groups) and reads input channels [g*C/groups, (g+1)*C/groups).
+ *     `sparse` (2:4 structure) changes nothing numerically: the zeros are stored.
+ *
+ * Output: out_width x out_height x out_channel (K) values into ctx->pipe as [K][OH][OW]:
+ *   INT8/INT16: exact int64 sums of exact products (CMAC + CACC; the hardware's INT34/INT48 never overflows for
+ *               legal sizes), then CACC's sat_int32(RHAZ(acc / 2^clip_truncate)) -> pipe.i32; clips are counted.
+ *   FP16:       products exact in double, summed in double (error <= n * 2^-53 * sum|products| for n terms), one
+ *               rounding to float (the CACC's FP32 delivery) -> pipe.f32. Far inside NVDLA's own DC tolerance
+ *               |a-b| <= 2^(max_exp-20)*R*S*C*2 + 2^(exp(a)-10) (§1.7). INF inputs read as +-65536 (§1.7),
+ *               NaN propagates.
+ * out dims may be at most the full-convolution dims ((W + pads - dilated kernel) / stride + 1): a partial-H
+ * band (split_index/split_count) simply gives its own src rows and pads.
+ */
+#include "engine/format.h"
+#include "engine/numerics.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct conv_dims {
+    int C, H, W, K, R, S, G, Cg, Kg, Hp, Wp, OH, OW, sx, sy, dx, dy, pt, pl;
+} conv_dims;
+
+static dla_status conv_err(const eng_op *op, const char *field, long v, const char *limit)
+{
+    return base_error(DLA_ERR_FORMAT, "engine op %d (CONV): %s = %ld; %s", op->index, field, v, limit);
+}
+
+static dla_status conv_validate(const eng_op *op, conv_dims *d)
+{
+    const eng_conv_op *cv = &op->u.conv;
+    if (cv->in_precision > ENG_FP16)
+        return conv_err(op, "in_precision", cv->in_precision, "valid: 0 INT8, 1 INT16, 2 FP16");
+    if (cv->out_precision != cv->in_precision)
+        return conv_err(op, "out_precision", cv->out_precision, "conv is INT8->INT8, INT16->INT16, FP16->FP16 only");
+    if (cv->stride_x < 1 || cv->stride_x > 8 || cv->stride_y < 1 || cv->stride_y > 8)
+        return conv_err(op, "stride", cv->stride_x < 1 || cv->stride_x > 8 ? cv->stride_x : cv->stride_y,
+                        "the limit is 1..8");
+    if (cv->pad_left > 31 || cv->pad_right > 31 || cv->pad_top > 31 || cv->pad_bottom > 31)
+        return conv_err(op, "pad", cv->pad_left > 31 ? cv->pad_left : cv->pad_right > 31 ? cv->pad_right
+                                   : cv->pad_top > 31 ? cv->pad_top : cv->pad_bottom, "the limit is 0..31");
+    if (cv->dilation_x < 1 || cv->dilation_x > 32 || cv->dilation_y < 1 || cv->dilation_y > 32)
+        return conv_err(op, "dilation", cv->dilation_x < 1 || cv->dilation_x > 32 ? cv->dilation_x : cv->dilation_y,
+                        "the limit is 1..32");
+    if (cv->kernel_w < 1 || cv->kernel_w > 32 || cv->kernel_h < 1 || cv->kernel_h > 32)
+        return conv_err(op, "kernel size", cv->kernel_w < 1 || cv->kernel_w > 32 ? cv->kernel_w : cv->kernel_h,
+                        "the limit is 1..32");
+    if (cv->dst.mem_type != ENG_MEM_HW)
+        return base_error(DLA_ERR_FORMAT,
+                          "engine op %d (CONV): dst has mem type %u; conv output must go on the fly to SDP (HW = 2)",
+                          op->index, cv->dst.mem_type);
+    if (cv->src.mem_type == ENG_MEM_HW)
+        return base_error(DLA_ERR_FORMAT, "engine op %d (CONV): src is on the fly (HW); conv reads from memory",
+                          op->index);
+    d->C = cv->src.channel;
+    d->H = cv->src.height;
+    d->W = cv->src.width;
+    d->K = cv->out_channel;
+    d->R = cv->kernel_h;
+    d->S = cv->kernel_w;
+    d->G = cv->groups;
+    d->sx = cv->stride_x;
+    d->sy = cv->stride_y;
+    d->dx = cv->dilation_x;
+    d->dy = cv->dilation_y;
+    d->pt = cv->pad_top;
+    d->pl = cv->pad_left;
+    d->OH = cv->out_height;
+    d->OW = cv->out_width;
+    if (d->G < 1 || d->C % d->G || d->K % d->G)
+        return base_error(DLA_ERR_FORMAT, "engine op %d (CONV): groups = %d must divide C = %d and K = %d", op->index,
+                          d->G, d->C, d->K);
+    if (d->K < 1 || d->K > ENG_MAX_DIM)
+        return conv_err(op, "out_channel", d->K, "the limit is 1..8192");
+    d->Cg = d->C / d->G;
+    d->Kg = d->K / d->G;
+    d->Hp = d->H + cv->pad_top + cv->pad_bottom;
+    d->Wp = d->W + cv->pad_left + cv->pad_right;
+    int ekh = (d->R - 1) * d->dy + 1, ekw = (d->S - 1) * d->dx + 1;
+    if (ekh > d->Hp || ekw > d->Wp)
+        return base_error(DLA_ERR_FORMAT,
+                          "engine op %d (CONV): dilated kernel %dx%d exceeds the padded input %dx%d (HxW)", op->index,
+                          ekh, ekw, d->Hp, d->Wp);
+    int fh = (d->Hp - ekh) / d->sy + 1, fw = (d->Wp - ekw) / d->sx + 1;
+    if (d->OH < 1 || d->OH > fh || d->OW < 1 || d->OW > fw)
+        return base_error(DLA_ERR_FORMAT, "engine op %d (CONV): output %dx%d (HxW) must be 1..%dx%d for this input",
+                          op->index, d->OH, d->OW, fh, fw);
+    const eng_cube *dst = &cv->dst;
+    if ((dst->channel && dst->channel != d->K) || (dst->height && dst->height != d->OH) ||
+        (dst->width && dst->width != d->OW))
+        return base_error(DLA_ERR_FORMAT, "engine op %d (CONV): dst cube %ux%ux%u differs from the output %dx%dx%d",
+                          op->index, dst->channel, dst->height, dst->width, d->K, d->OH, d->OW);
+    return DLA_OK;
+}
+
+static dla_status conv_weight(const eng_ctx *ctx, const eng_op *op, const conv_dims *d, const uint8_t **wp)
+{
+    const eng_cube *w = &op->u.conv.weight;
+    int bpe = eng_prec_bytes(op->u.conv.in_precision);
+    if (w->mem_type == ENG_MEM_HW || w->layout != ENG_LAYOUT_WEIGHT || w->precision != op->u.conv.in_precision)
+        return base_error(DLA_ERR_FORMAT,
+                          "engine op %d (CONV): weight cube must be a WEIGHT-layout (3) memory cube of the conv "
+                          "precision %u (it has mem type %u, layout %u, precision %u)",
+                          op->index, op->u.conv.in_precision, w->mem_type, w->layout, w->precision);
+    if ((w->width && w->width != d->S) || (w->height && w->height != d->R) || (w->channel && w->channel != d->Cg))
+        return base_error(DLA_ERR_FORMAT, "engine op %d (CONV): weight cube %ux%ux%u (CxRxS) differs from %dx%dx%d",
+                          op->index, w->channel, w->height, w->width, d->Cg, d->R, d->S);
+    if (w->offset % ENG_ATOM_BYTES)
+        return base_error(DLA_ERR_FORMAT, "engine op %d (CONV): weight offset %u is not 32-byte aligned", op->index,
+                          w->offset);
+    uint64_t need = (uint64_t)d->K * d->Cg * d->R * d->S * bpe;
+    if (need > w->size)
+        return base_error(DLA_ERR_FORMAT, "engine op %d (CONV): weight cube holds %u bytes; [%d][%d][%d][%d] needs %llu",
+                          op->index, w->size, d->K, d->Cg, d->R, d->S, (unsigned long long)need);
+    BASE_TRY(eng_cube_check(ctx, op, w, "weight cube"));
+    *wp = ctx->bufs[w->mem].data + w->offset;
+    return DLA_OK;
+}
+
+/* Padded input [C][Hp][Wp] (int32 for INT paths with in_cvt applied, float for FP16). */
+static void *conv_load_src(eng_ctx *ctx, const eng_op *op, const conv_dims *d, const eng_geom *g, const uint8_t *base)
+{
+    const eng_conv_op *cv = &op->u.conv;
+    size_t plane = (size_t)d->Hp * d->Wp, n = (size_t)d->C * plane;
+    int fp = cv->in_precision == ENG_FP16, bits = cv->in_precision == ENG_INT8 ? 8 : 16;
+    void *buf = malloc(n * 4);
+    if (!buf)
+        return NULL;
+    int32_t *pi = buf;
+    float *pf = buf;
+    float padf = eng_fp16_to_f32((uint16_t)cv->pad_val, ENG_FP16_INF_CONV);
+    for (size_t i = 0; i < n; i++) {
+        if (fp)
+            pf[i] = padf;
+        else
+            pi[i] = cv->pad_val;
+    }
+    for (int c = 0; c < d->C; c++)
+        for (int h = 0; h < d->H; h++)
+            for (int w = 0; w < d->W; w++) {
+                const uint8_t *p = base + eng_geom_at(g, (uint32_t)c, (uint32_t)h, (uint32_t)w);
+                size_t o = (size_t)c * plane + (size_t)(h + d->pt) * d->Wp + (size_t)(w + d->pl);
+                if (fp) {
+                    uint16_t hb = eng_ld_u16(p);
+                    if ((hb & 0x7c00) == 0x7c00 && (hb & 0x3ff))
+                        ctx->stats.nan_inputs++;
+                    pf[o] = eng_fp16_to_f32(hb, ENG_FP16_INF_CONV);
+                } else {
+                    int64_t x = eng_load_int(p, cv->in_precision);
+                    pi[o] = (int32_t)(cv->in_cvt.enable ? eng_cvt_apply(&cv->in_cvt, x, bits, &ctx->stats) : x);
+                }
+            }
+    return buf;
+}
+
+static void *conv_load_weight(const eng_op *op, const conv_dims *d, const uint8_t *wp)
+{
+    size_t n = (size_t)d->K * d->Cg * d->R * d->S;
+    void *buf = malloc(n * 4);
+    if (!buf)
+        return NULL;
+    int prec = op->u.conv.in_precision;
+    for (size_t i = 0; i < n; i++) {
+        if (prec == ENG_FP16)
+            ((float *)buf)[i] = eng_fp16_to_f32(eng_ld_u16(wp + 2 * i), ENG_FP16_INF_CONV);
+        else
+            ((int32_t *)buf)[i] = eng_load_int(wp + i * (size_t)eng_prec_bytes(prec), prec);
+    }
+    return buf;
+}
+
+/* One output kernel, INT path: exact int64 sums, then CACC's clip. Returns the number of clipped values. */
+static uint64_t conv_kernel_int(const conv_dims *d, int k, const int32_t *in, const int32_t *wt, int clip,
+                                int64_t *acc, int32_t *out)
+{
+    size_t plane = (size_t)d->Hp * d->Wp, npix = (size_t)d->OH * d->OW;
+    int g = k / d->Kg;
+    memset(acc, 0, npix * sizeof(*acc));
+    for (int c = 0; c < d->Cg; c++) {
+        const int32_t *ip = in + (size_t)(g * d->Cg + c) * plane;
+        const int32_t *wk = wt + ((size_t)k * d->Cg + c) * d->R * d->S;
+        for (int r = 0; r < d->R; r++)
+            for (int s = 0; s < d->S; s++) {
+                int64_t w = wk[r * d->S + s];
+                if (!w)
+                    continue;
+                for (int oy = 0; oy < d->OH; oy++) {
+                    const int32_t *row = ip + (size_t)(oy * d->sy + r * d->dy) * d->Wp + (size_t)s * d->dx;
+                    int64_t *ar = acc + (size_t)oy * d->OW;
+                    for (int ox = 0; ox < d->OW; ox++)
+                        ar[ox] += w * row[(size_t)ox * d->sx];
+                }
+            }
+    }
+    eng_stats st = {0};
+    for (size_t i = 0; i < npix; i++)
+        out[i] = eng_sat32(eng_rhaz_shift(acc[i], clip), &st);
+    return st.saturated;
+}
+
+static void conv_kernel_fp(const conv_dims *d, int k, const float *in, const float *wt, double *acc, float *out)
+{
+    size_t plane = (size_t)d->Hp * d->Wp, npix = (size_t)d->OH * d->OW;
+    int g = k / d->Kg;
+    for (size_t i = 0; i < npix; i++)
+        acc[i] = 0.0;
+    for (int c = 0; c < d->Cg; c++) {
+        const float *ip = in + (size_t)(g * d->Cg + c) * plane;
+        const float *wk = wt + ((size_t)k * d->Cg + c) * d->R * d->S;
+        for (int r = 0; r < d->R; r++)
+            for (int s = 0; s < d->S; s++) {
+                double w = wk[r * d->S + s];
+                for (int oy = 0; oy < d->OH; oy++) {
+                    const float *row = ip + (size_t)(oy * d->sy + r * d->dy) * d->Wp + (size_t)s * d->dx;
+                    double *ar = acc + (size_t)oy * d->OW;
+                    for (int ox = 0; ox < d->OW; ox++)
+                        ar[ox] += w * (double)row[(size_t)ox * d->sx];
+                }
+            }
+    }
+    for (size_t i = 0; i < npix; i++)
+        out[i] = (float)acc[i];
+}
 
 dla_status eng_conv_exec(eng_ctx *ctx, const eng_op *op)
 {
-    (void)ctx;
-    return base_error(DLA_ERR_UNSUPPORTED, "engine op %d: the CONV processor is not implemented yet", op->index);
+    const eng_conv_op *cv = &op->u.conv;
+    conv_dims d;
+    eng_geom g;
+    uint8_t *sbase = NULL;
+    const uint8_t *wp = NULL;
+    BASE_TRY(conv_validate(op, &d));
+    BASE_TRY(eng_cube_map(ctx, op, &cv->src, "CONV src cube", cv->in_precision, &g, &sbase));
+    BASE_TRY(conv_weight(ctx, op, &d, &wp));
+    int fp = cv->in_precision == ENG_FP16;
+    if (!fp && cv->clip_truncate > 63)
+        return conv_err(op, "clip_truncate", cv->clip_truncate, "the limit is 0..63");
+    BASE_TRY(eng_pipe_reserve(ctx, d.K, d.OH, d.OW, fp));
+    void *in = conv_load_src(ctx, op, &d, &g, sbase);
+    void *wt = conv_load_weight(op, &d, wp);
+    if (!in || !wt) {
+        free(in);
+        free(wt);
+        return base_error(DLA_ERR_NOMEM, "engine op %d (CONV): cannot allocate the %dx%dx%d input", op->index, d.C,
+                          d.Hp, d.Wp);
+    }
+    size_t npix = (size_t)d.OH * d.OW;
+    uint64_t clipped = 0;
+    int failed = 0;
+    double work = (double)npix * d.K * d.Cg * d.R * d.S;
+#pragma omp parallel if (work > 1e6) reduction(+ : clipped) reduction(| : failed)
+    {
+        void *acc = malloc(npix * 8);
+        if (!acc)
+            failed = 1;
+#pragma omp for schedule(dynamic)
+        for (int k = 0; k < d.K; k++) {
+            if (!acc)
+                continue;
+            if (fp)
+                conv_kernel_fp(&d, k, in, wt, acc, ctx->pipe.f32 + (size_t)k * npix);
+            else
+                clipped += conv_kernel_int(&d, k, in, wt, cv->clip_truncate, acc, ctx->pipe.i32 + (size_t)k * npix);
+        }
+        free(acc);
+    }
+    free(in);
+    free(wt);
+    if (failed)
+        return base_error(DLA_ERR_NOMEM, "engine op %d (CONV): cannot allocate accumulators", op->index);
+    ctx->stats.saturated += clipped;
+    return DLA_OK;
 }

@@ -124,4 +124,20 @@ static inline void eng_st_u16(uint8_t *p, uint16_t v)
  * its dims. DLA_ERR_NOMEM (also on size overflow) on failure. */
 dla_status eng_pipe_reserve(eng_ctx *ctx, int c, int h, int w, int fp);
 
+/* ---- LUT (lut.c; engine.md §1.6 item 6, §1.7) ------------------------------------------------------------ */
+
+/* Validates a LUT descriptor (index names it in errors): le_function 0/1, precision INT16 or FP16, priorities
+ * 0/1, INT linear tables with end == start + (entries-1) << index_select and index_select <= 63, start <= end.
+ * DLA_ERR_FORMAT naming the LUT and the field. */
+dla_status eng_lut_check(const eng_lut *lut, int index);
+
+/* INT path lookup of a 32-bit value: LE and LO results by their index rules, chosen by the priority bits,
+ * in-range: sat32(RHAZ((T[i]*(2^35 - f) + T[i+1]*f) >> 35)), out of range: sat32(T[0|N-1] + ((x - start|end) *
+ * slope_scale) >>(signed) slope_shift). Counts lut_hits / lut_underflow / lut_overflow and clips. */
+int64_t eng_lut_int(const eng_lut *lut, int64_t x, eng_stats *st);
+
+/* FP16 path lookup (table entries FP16 bits, start/end the float32 bits in their low 32 bits, index_select a
+ * signed power of two step, slopes FP16 bits, shifts unused); interpolation in float, subnormals flushed. */
+float eng_lut_fp(const eng_lut *lut, float x, eng_stats *st);
+
 #endif

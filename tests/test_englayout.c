@@ -445,6 +445,230 @@ static void test_pdp_pipe_fp16(void)
     CHECK_NEAR(getf(&op.u.pdp.dst, 0, 0, 0), 13.0 / 9.0, 1e-3); /* 8 padded elements * 0.5 = 4 */
 }
 
+/* ---- BDMA ------------------------------------------------------------------------------------------------- */
+
+static void test_bdma(void)
+{
+    ctx_reset();
+    /* concat along C of A (C=32: one surface) and B (C=20) into D (C=52, two surfaces, line_stride 128) */
+    eng_cube a = cube_at(32, 2, 3, ENG_INT8, ENG_LAYOUT_FEATURE, 0, 0);
+    eng_cube b = cube_at(20, 2, 3, ENG_INT8, ENG_LAYOUT_FEATURE, 0, 256);
+    eng_cube d = cube_at(52, 2, 3, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 32);
+    d.line_stride = 128;
+    d.surf_stride = 256;
+    d.size = 512;
+    buf_alloc(0, 512, 0);
+    buf_alloc(1, 32 + 512, 0x77);
+    for (int c = 0; c < 52; c++)
+        for (int y = 0; y < 2; y++)
+            for (int x = 0; x < 3; x++)
+                seti(c < 32 ? &a : &b, c < 32 ? c : c - 32, y, x, (c * 7 + y * 3 + x) % 200 - 100);
+    eng_op op;
+    memset(&op, 0, sizeof op);
+    op.type = ENG_OP_BDMA;
+    op.index = 3;
+    op.u.bdma.num_transfers = 2;
+    eng_bdma_transfer *t = op.u.bdma.transfers;
+    t[0] = (eng_bdma_transfer){0, 1, 0, 32, 96, 2, 96, 128, 1, 192, 256};
+    t[1] = (eng_bdma_transfer){0, 1, 256, 32 + 256, 96, 2, 96, 128, 1, 192, 256};
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    int bad = 0;
+    for (int c = 0; c < 52; c++)
+        for (int y = 0; y < 2; y++)
+            for (int x = 0; x < 3; x++)
+                bad += geti(&d, c, y, x) != (c * 7 + y * 3 + x) % 200 - 100;
+    CHECK(bad == 0);
+    CHECK(BUFS[1].data[32 + 96] == 0x77); /* the stride gap of D is untouched */
+    CHECK(geti(&d, 52, 0, 0) == 0);       /* B's zero pad channels came along */
+
+    /* out of bounds: transfer 1 reads one line past buffer 0; nothing of the op is written */
+    memset(BUFS[1].data, 0x11, BUFS[1].size);
+    t[1].line_repeat = 3;
+    t[1].src_line_stride = 96 + 32; /* 256 + 2*128 + 96 = 608 > 512 */
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+    CHECK(strstr(dla_last_error(), "op 3") && strstr(dla_last_error(), "transfer 1") &&
+          strstr(dla_last_error(), "source"));
+    CHECK(BUFS[1].data[32] == 0x11);
+    t[1] = t[0];
+    t[1].dst_offset = 400; /* 400 + 96 > 544 - ... : 400 + 128 + 96 = 624 > 544 */
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+    CHECK(strstr(dla_last_error(), "destination") != NULL);
+    t[1] = t[0];
+    t[1].dst_mem = 9;
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+    t[1] = t[0];
+    t[1].line_size = 0;
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+    op.u.bdma.num_transfers = 0;
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+    op.u.bdma.num_transfers = 21;
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+
+    /* overlap: shift 12 bytes right by 4 inside one buffer, three lines of 4: memmove semantics for the transfer */
+    uint8_t *m = buf_alloc(2, 16, 0);
+    for (int i = 0; i < 16; i++)
+        m[i] = (uint8_t)i;
+    op.u.bdma.num_transfers = 1;
+    t[0] = (eng_bdma_transfer){2, 2, 0, 4, 4, 3, 4, 4, 1, 0, 0};
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    static const uint8_t want[16] = {0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    CHECK(memcmp(m, want, 16) == 0);
+    /* broadcast read: source stride 0 repeats one line */
+    t[0] = (eng_bdma_transfer){2, 0, 0, 0, 4, 3, 0, 4, 1, 0, 0};
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(memcmp(BUFS[0].data, "\0\1\2\3\0\1\2\3\0\1\2\3", 12) == 0);
+}
+
+/* ---- RUBIK ------------------------------------------------------------------------------------------------ */
+
+static eng_op rubik_op(int mode, eng_precision prec)
+{
+    eng_op op;
+    memset(&op, 0, sizeof op);
+    op.type = ENG_OP_RUBIK;
+    op.index = 5;
+    op.u.rubik.mode = (uint8_t)mode;
+    op.u.rubik.precision = (uint8_t)prec;
+    return op;
+}
+
+static void test_rubik_transpose_reshape(void)
+{
+    ctx_reset();
+    eng_op op = rubik_op(ENG_RUBIK_TRANSPOSE, ENG_INT8);
+    eng_cube *s = &op.u.rubik.src, *d = &op.u.rubik.dst;
+    *s = cube_at(2, 3, 4, ENG_INT8, ENG_LAYOUT_FEATURE, 0, 0);
+    buf_alloc(0, s->size, 0);
+    buf_alloc(1, 1024, 0x5a);
+    for (int c = 0; c < 2; c++)
+        for (int h = 0; h < 3; h++)
+            for (int w = 0; w < 4; w++)
+                seti(s, c, h, w, c * 100 + h * 10 + w);
+    /* swap H and W */
+    memcpy(op.u.rubik.perm, (uint8_t[4]){0, 1, 3, 2}, 4);
+    *d = cube_at(2, 4, 3, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 0);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(d, 1, 3, 2) == 123 && geti(d, 0, 1, 2) == 21 && geti(d, 1, 0, 1) == 110);
+    CHECK(geti(d, 2, 0, 0) == 0); /* pad channel zeroed */
+    /* swap C and H: dst C=3, H=2 */
+    memcpy(op.u.rubik.perm, (uint8_t[4]){0, 2, 1, 3}, 4);
+    *d = cube_at(3, 2, 4, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 0);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(d, 2, 1, 3) == 123 && geti(d, 0, 1, 0) == 100 && geti(d, 1, 0, 2) == 12);
+    /* C,H,W -> W,C,H into dla_linear */
+    memcpy(op.u.rubik.perm, (uint8_t[4]){0, 3, 1, 2}, 4);
+    *d = cube_at(4, 2, 3, ENG_INT8, ENG_LAYOUT_LINEAR, 1, 0);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(d, 3, 1, 2) == 123 && geti(d, 2, 0, 1) == 12);
+    memcpy(op.u.rubik.perm, (uint8_t[4]){0, 1, 1, 2}, 4); /* not a permutation */
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+    memcpy(op.u.rubik.perm, (uint8_t[4]){1, 0, 2, 3}, 4); /* N would be C = 2 */
+    *d = cube_at(1, 3, 4, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 0);
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+
+    /* reshape (2,3,4) -> (4,3,2) through the NCHW order, FEATURE -> dla_linear */
+    op.u.rubik.mode = ENG_RUBIK_RESHAPE;
+    *d = cube_at(4, 3, 2, ENG_INT8, ENG_LAYOUT_LINEAR, 1, 0);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    int bad = 0;
+    for (int i = 0; i < 24; i++)
+        bad += geti(d, i / 6, (i / 2) % 3, i % 2) != geti(s, i / 12, (i / 4) % 3, i % 4);
+    CHECK(bad == 0);
+    CHECK(geti(d, 3, 2, 1) == 123 && geti(d, 1, 0, 1) == 13); /* flat 7 = (0,1,3) */
+    *d = cube_at(5, 5, 1, ENG_INT8, ENG_LAYOUT_LINEAR, 1, 0);
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+    /* overlapping src and dst */
+    *d = cube_at(4, 3, 2, ENG_INT8, ENG_LAYOUT_FEATURE, 0, 0);
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+    op.u.rubik.mode = ENG_RUBIK_SPLIT;
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_UNSUPPORTED);
+    op.u.rubik.mode = 9;
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+}
+
+static void test_rubik_contract_resize(void)
+{
+    ctx_reset();
+    /* contract, INT8, C=3, strides 2x2: phases of 2x2 at channels p*32 + c; dst 3x3x4 (bottom row cropped) */
+    eng_op op = rubik_op(ENG_RUBIK_CONTRACT, ENG_INT8);
+    op.u.rubik.stride_x = op.u.rubik.stride_y = 2;
+    eng_cube *s = &op.u.rubik.src, *d = &op.u.rubik.dst;
+    *s = cube_at(128, 2, 2, ENG_INT8, ENG_LAYOUT_FEATURE, 0, 0);
+    *d = cube_at(3, 3, 4, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 0);
+    buf_alloc(0, s->size, 0);
+    buf_alloc(1, d->size, 0);
+    for (int p = 0; p < 4; p++)
+        for (int c = 0; c < 32; c++)
+            for (int y = 0; y < 2; y++)
+                for (int x = 0; x < 2; x++)
+                    seti(s, p * 32 + c, y, x, c < 3 ? p * 20 + c * 5 + y * 2 + x : -99);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(d, 1, 2, 3) == 28); /* phase (px 1, py 0) = 1: 20 + 5 + 2 + 1 */
+    CHECK(geti(d, 2, 1, 0) == 50); /* phase (0, 1) = 2: 40 + 10 */
+    int bad = 0;
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < 3; y++)
+            for (int x = 0; x < 4; x++)
+                bad += geti(d, c, y, x) != ((y % 2) * 2 + x % 2) * 20 + c * 5 + (y / 2) * 2 + x / 2;
+    CHECK(bad == 0);
+    d->height = 2; /* (Hp-1)*sy = 2 is too small */
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+    *d = cube_at(3, 3, 4, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 0);
+    s->channel = 12; /* C*sx*sy without the atom padding */
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+
+    /* resize nearest x2 and linear (half_pixel) x2 along W */
+    ctx_reset();
+    op = rubik_op(ENG_RUBIK_RESIZE, ENG_INT8);
+    op.u.rubik.stride_x = 2;
+    op.u.rubik.stride_y = 2;
+    *s = cube_at(3, 1, 2, ENG_INT8, ENG_LAYOUT_FEATURE, 0, 0);
+    *d = cube_at(3, 2, 4, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 0);
+    buf_alloc(0, s->size, 0);
+    buf_alloc(1, d->size, 0);
+    static const int sv[3][2] = {{0, 100}, {0, 2}, {0, -2}};
+    for (int c = 0; c < 3; c++)
+        for (int x = 0; x < 2; x++)
+            seti(s, c, 0, x, sv[c][x]);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(d, 0, 1, 0) == 0 && geti(d, 0, 0, 1) == 0 && geti(d, 0, 1, 2) == 100 && geti(d, 0, 0, 3) == 100);
+    op.u.rubik.resize_linear = 1;
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    static const int lin[3][4] = {{0, 25, 75, 100}, {0, 1, 2, 2}, {0, -1, -2, -2}}; /* 0.5 -> 1, 1.5 -> 2 */
+    bad = 0;
+    for (int c = 0; c < 3; c++)
+        for (int y = 0; y < 2; y++)
+            for (int x = 0; x < 4; x++)
+                bad += geti(d, c, y, x) != lin[c][x];
+    CHECK(bad == 0);
+    /* 2-D linear: 2x2 [[0, 40], [80, 120]] x2 -> row 1 = (3*row0 + row1)/4 per column: 20, 30, 50, 60 */
+    *s = cube_at(1, 2, 2, ENG_INT8, ENG_LAYOUT_FEATURE, 0, 0);
+    *d = cube_at(1, 4, 4, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 0);
+    buf_alloc(0, s->size, 0);
+    buf_alloc(1, d->size, 0);
+    seti(s, 0, 0, 0, 0);
+    seti(s, 0, 0, 1, 40);
+    seti(s, 0, 1, 0, 80);
+    seti(s, 0, 1, 1, 120);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(d, 0, 1, 0) == 20 && geti(d, 0, 1, 1) == 30 && geti(d, 0, 1, 2) == 50 && geti(d, 0, 1, 3) == 60);
+    CHECK(geti(d, 0, 0, 0) == 0 && geti(d, 0, 3, 3) == 120 && geti(d, 0, 2, 1) == 70); /* (10 + 3*90) / 4 */
+    /* FP16 linear: [0, 1] -> 0, 0.25, 0.75, 1 */
+    op = rubik_op(ENG_RUBIK_RESIZE, ENG_FP16);
+    op.u.rubik.stride_x = 2;
+    op.u.rubik.stride_y = 1;
+    op.u.rubik.resize_linear = 1;
+    *s = cube_at(1, 1, 2, ENG_FP16, ENG_LAYOUT_FEATURE, 0, 0);
+    *d = cube_at(1, 1, 4, ENG_FP16, ENG_LAYOUT_FEATURE, 1, 0);
+    setf(s, 0, 0, 0, 0.0f);
+    setf(s, 0, 0, 1, 1.0f);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(getf(d, 0, 0, 0) == 0.0f && getf(d, 0, 0, 1) == 0.25f && getf(d, 0, 0, 2) == 0.75f &&
+          getf(d, 0, 0, 3) == 1.0f);
+    d->width = 3;
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+}
+
 int main(void)
 {
     test_geometry();
@@ -453,6 +677,9 @@ int main(void)
     test_pdp_maxmin();
     test_pdp_avg();
     test_pdp_pipe_fp16();
+    test_bdma();
+    test_rubik_transpose_reshape();
+    test_rubik_contract_resize();
     ctx_reset();
     return TEST_RESULT();
 }

@@ -139,6 +139,16 @@ dla_status eng_cube_map(const eng_ctx *ctx, const eng_op *op, const eng_cube *cu
     return DLA_OK;
 }
 
+void eng_geom_zero_pad(const eng_geom *g, uint8_t *base)
+{
+    if (g->c_stored == g->c || g->layout == ENG_LAYOUT_LINEAR)
+        return;
+    size_t n = (size_t)(g->c_stored - g->c) * g->elem_bytes;
+    for (uint32_t y = 0; y < g->h; y++)
+        for (uint32_t x = 0; x < g->w; x++)
+            memset(base + eng_geom_at(g, g->c, y, x), 0, n);
+}
+
 /* ---- elements --------------------------------------------------------------------------------------------- */
 
 int32_t eng_quantize(float x, float scale, eng_precision precision)

@@ -78,6 +78,11 @@ static inline size_t eng_geom_at(const eng_geom *g, uint32_t c, uint32_t h, uint
 dla_status eng_cube_map(const eng_ctx *ctx, const eng_op *op, const eng_cube *cube, const char *what,
                         int precision, eng_geom *g, uint8_t **base);
 
+/* Zeroes the pad channels of a cube (FEATURE: channels C..c_stored-1 of the last atom; HWC4: C..C'-1) at every
+ * (h, w), so processors leave no stale bytes (and no FP16 NaN) in the atoms they write. Stride gaps are not
+ * touched (they may belong to other tensors). */
+void eng_geom_zero_pad(const eng_geom *g, uint8_t *base);
+
 /* Element loads and stores (little-endian). INT8/INT16 as integers; FP16 as its bits or as float. */
 static inline int32_t eng_load_int(const uint8_t *p, int precision)
 {

@@ -2,7 +2,8 @@
  *
  * Source: a FEATURE cube in memory, or on the fly (src.mem_type ENG_MEM_HW) from the SDP before it through
  * ctx->pipe ([C][H][W]; i32 on the INT path, holding the SDP's converted outputs, f32 on the FP16 path); the src
- * cube's channel/height/width must equal the pipe's dims. Destination: a FEATURE cube in memory.
+ * cube's channel/height/width must equal the pipe's dims. Destination: a FEATURE cube in memory (pad channels
+ * zeroed).
  * Output size: out = (in + pad_before + pad_after - window) / stride + 1 (floor); dst must have exactly that
  * size and the source's channel count. Each pad must be smaller than its window (every window holds a real
  * element), so a window has at most 7 padded columns and 7 padded rows.
@@ -189,6 +190,7 @@ dla_status eng_pdp_exec(eng_ctx *ctx, const eng_op *op)
                           p->pool_width, p->pool_height, p->stride_x, p->stride_y, p->pad_left, p->pad_right,
                           p->pad_top, p->pad_bottom, C, H, W, C, OH, OW);
 
+    eng_geom_zero_pad(&dg, dbase);
     pdp_run r = {p, W, H, OW, OH, &ctx->stats};
     size_t plane_n = (size_t)H * W;
     void *scratch = NULL;

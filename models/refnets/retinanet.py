@@ -10,8 +10,8 @@ The exported "dla" graph runs backbone + FPN + heads only and outputs the 10 hea
 N x A*K x H x W and N x A*4 x H x W), as prepare_models keeps them. The FPN's top-down upsampling is written as
 nearest Resize with constant scales 2 (prepare_models turns the published file's `sizes` Resize into `scales`).
 
-The "full" graph adds torchvision's RetinaNet post-processing as ONNX ops: per level sigmoid, the top 1000
-(class, anchor) candidates (TopK), box decoding (BoxCoder weights 1, dw/dh clamped at log(1000/16)) against
+The "full" graph adds torchvision's RetinaNet post-processing as ONNX ops: per level the top 1000 (class, anchor)
+candidates (TopK on the logits, taken in the head's own channel layout) and their sigmoid, box decoding (BoxCoder weights 1, dw/dh clamped at log(1000/16)) against
 constant anchors, clipping to the image, NonMaxSuppression (IoU 0.5, score threshold 0.05; classes kept apart by
 offsetting their boxes, torchvision's batched_nms trick) and the top 300: detection_boxes [N,300,4] (x1, y1, x2,
 y2 in pixels), detection_scores [N,300], detection_classes [N,300] (0-based; -1 = padding), num_detections [N].
@@ -111,15 +111,21 @@ class RetinaNetFull(nn.Module):
         boxes_all, scores_all, labels_all = [], [], []
         for lvl in range(levels):
             cls, reg = outs[lvl], outs[levels + lvl]
-            n = cls.shape[0]
-            # [N, A*K, H, W] -> [N, H*W*A*K] (torchvision's order: position, anchor, class)
-            logits = cls.reshape(n, NUM_ANCHORS, k_cls, -1).permute(0, 3, 1, 2).reshape(n, -1)
-            codes = reg.reshape(n, NUM_ANCHORS, 4, -1).permute(0, 3, 1, 2).reshape(n, -1, 4)
-            k = min(self.topk, logits.shape[1])
-            scores, idx = torch.topk(torch.sigmoid(logits), k, dim=1)                  # [N, k]
-            anchor_idx = torch.div(idx, k_cls, rounding_mode="floor")
-            labels = idx - anchor_idx * k_cls
-            codes = torch.gather(codes, 1, anchor_idx.unsqueeze(2).expand(n, k, 4))    # [N, k, 4]
+            n, hw = cls.shape[0], cls.shape[2] * cls.shape[3]
+            # TopK straight on the head's own layout [N, (a*K + k)*HW + pos] (no transpose of the big class map),
+            # and the sigmoid only on the winners (it is monotonic): the same candidates as torchvision's
+            # sigmoid -> [N, HWA*K] -> topk, up to the order of exact ties
+            k = min(self.topk, cls.shape[1] * hw)
+            top_logits, idx = torch.topk(cls.reshape(n, -1), k, dim=1)                 # [N, k]
+            scores = torch.sigmoid(top_logits)
+            pos = torch.remainder(idx, hw)
+            ak = torch.div(idx, hw, rounding_mode="floor")
+            a = torch.div(ak, k_cls, rounding_mode="floor")
+            labels = ak - a * k_cls
+            anchor_idx = pos * NUM_ANCHORS + a                                          # torchvision's anchor order
+            coord = torch.arange(4, dtype=torch.int64).reshape(1, 1, 4)
+            code_idx = (a.unsqueeze(2) * 4 + coord) * hw + pos.unsqueeze(2)            # [N, k, 4] into [N, A*4*HW]
+            codes = torch.gather(reg.reshape(n, -1), 1, code_idx.reshape(n, -1)).reshape(n, k, 4)
             anchors = getattr(self, f"anchors{lvl}").index_select(0, anchor_idx.reshape(-1)).reshape(n, k, 4)
             boxes = postprocess.decode_center_size(codes, anchors, 1.0, 1.0, clamp=math.log(1000.0 / 16))
             lo = torch.zeros(4)

@@ -669,6 +669,124 @@ static void test_rubik_contract_resize(void)
     CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
 }
 
+/* ---- CDP -------------------------------------------------------------------------------------------------- */
+
+static uint32_t f32_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+/* An identity-like LUT: LO entries i (step 1 from 0), LE entries 4i (step 4), unit slopes outside: y = x. */
+static eng_lut identity_lut(int fp)
+{
+    eng_lut l;
+    memset(&l, 0, sizeof l);
+    l.precision = (uint8_t)(fp ? ENG_FP16 : ENG_INT16);
+    for (int i = 0; i < 257; i++)
+        l.lo[i] = (int16_t)(fp ? base_f32_to_fp16((float)i) : i);
+    for (int i = 0; i < 65; i++)
+        l.le[i] = (int16_t)(fp ? base_f32_to_fp16((float)(4 * i)) : 4 * i);
+    l.hybrid_priority = l.underflow_priority = l.overflow_priority = 1; /* LO */
+    if (fp) {
+        l.lo_index_select = 0;
+        l.le_index_select = 2;
+        l.lo_start = l.le_start = f32_bits(0.0f);
+        l.lo_end = l.le_end = f32_bits(256.0f);
+        l.lo_slope_uflow_scale = l.lo_slope_oflow_scale = (int16_t)0x3c00; /* 1.0 */
+        l.le_slope_uflow_scale = l.le_slope_oflow_scale = (int16_t)0x3c00;
+    } else {
+        l.lo_index_select = 0;
+        l.le_index_select = 2;
+        l.lo_start = l.le_start = 0;
+        l.lo_end = l.le_end = 256;
+        l.lo_slope_uflow_scale = l.lo_slope_oflow_scale = l.le_slope_uflow_scale = l.le_slope_oflow_scale = 1;
+    }
+    return l;
+}
+
+static void test_cdp(void)
+{
+    ctx_reset();
+    eng_lut luts[2] = {identity_lut(0), identity_lut(1)};
+    CTX.luts = luts;
+    CTX.n_luts = 2;
+    eng_op op;
+    memset(&op, 0, sizeof op);
+    op.type = ENG_OP_CDP;
+    op.index = 4;
+    eng_cdp_op *p = &op.u.cdp;
+    p->in_precision = p->out_precision = ENG_INT8;
+    p->local_size = 3;
+    p->lut_index = 0;
+    p->out_cvt = (eng_cvt){1, 4, 1, 0}; /* y = RHAZ(p / 16) */
+    p->src = cube_at(5, 1, 2, ENG_INT8, ENG_LAYOUT_FEATURE, 0, 0);
+    p->dst = cube_at(5, 1, 2, ENG_INT8, ENG_LAYOUT_FEATURE, 1, 0);
+    buf_alloc(0, p->src.size, 0);
+    buf_alloc(1, p->dst.size, 0x33);
+    static const int xv[2][5] = {{1, 2, 3, 4, 5}, {-3, 0, 7, -1, 2}};
+    for (int x = 0; x < 2; x++)
+        for (int c = 0; c < 5; c++)
+            seti(&p->src, c, 0, x, xv[x][c]);
+    const eng_cube *d = &p->dst;
+    /* window 3: sqsums {5,14,29,50,41}, products {5,28,87,200,205} / 16 -> {0,2,5,13 (12.5 tie),13} */
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    static const int w3[2][5] = {{0, 2, 5, 13, 13}, {-2, 0, 22, -3, 1}};
+    int bad = 0;
+    for (int x = 0; x < 2; x++)
+        for (int c = 0; c < 5; c++)
+            bad += geti(d, c, 0, x) != w3[x][c];
+    CHECK(bad == 0);
+    CHECK(geti(d, 5, 0, 0) == 0); /* pad channel zeroed */
+    /* window 5: products {14, 60, 165, 216, 250} / 16 -> {1, 4, 10, 14 (13.5), 16} */
+    p->local_size = 5;
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(d, 0, 0, 0) == 1 && geti(d, 1, 0, 0) == 4 && geti(d, 2, 0, 0) == 10 && geti(d, 3, 0, 0) == 14 &&
+          geti(d, 4, 0, 0) == 16);
+    /* saturation: no truncation -> 205 clips to 127 */
+    p->local_size = 3;
+    p->out_cvt.truncate = 0;
+    CTX.stats.saturated = 0;
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(d, 4, 0, 0) == 127 && geti(d, 0, 0, 1) == -27 && geti(d, 2, 0, 1) == 127 && CTX.stats.saturated == 3);
+    /* bypass sqsum: y = LUT(v) * v = v^2 */
+    p->bypass_sqsum = 1;
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(d, 4, 0, 0) == 25 && geti(d, 0, 0, 1) == 9 && geti(d, 2, 0, 1) == 49);
+    /* bypass both + in_cvt (x - 1) * 2: y = v */
+    p->bypass_out_mul = 1;
+    p->in_cvt = (eng_cvt){2, 0, 1, 1};
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(d, 0, 0, 0) == 0 && geti(d, 4, 0, 0) == 8 && geti(d, 0, 0, 1) == -8 && geti(d, 2, 0, 1) == 12);
+    /* errors */
+    p->local_size = 4;
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+    p->local_size = 3;
+    p->lut_index = 1; /* FP16 table on the INT path */
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+    p->lut_index = 2;
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+    p->lut_index = 0;
+    p->out_precision = ENG_INT16;
+    CHECK_STATUS(eng_exec_op(&CTX, &op), DLA_ERR_FORMAT);
+
+    /* FP16, window 3 over {0.5, 1, 2}: sqsums {1.25, 5.25, 5}, y = {0.625, 5.25, 10} */
+    memset(p, 0, sizeof *p);
+    p->in_precision = p->out_precision = ENG_FP16;
+    p->local_size = 3;
+    p->lut_index = 1;
+    p->src = cube_at(3, 1, 1, ENG_FP16, ENG_LAYOUT_FEATURE, 0, 0);
+    p->dst = cube_at(3, 1, 1, ENG_FP16, ENG_LAYOUT_FEATURE, 1, 0);
+    setf(&p->src, 0, 0, 0, 0.5f);
+    setf(&p->src, 1, 0, 0, 1.0f);
+    setf(&p->src, 2, 0, 0, 2.0f);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(getf(d, 0, 0, 0) == 0.625f && getf(d, 1, 0, 0) == 5.25f && getf(d, 2, 0, 0) == 10.0f);
+    CTX.luts = NULL;
+    CTX.n_luts = 0;
+}
+
 int main(void)
 {
     test_geometry();
@@ -680,6 +798,7 @@ int main(void)
     test_bdma();
     test_rubik_transpose_reshape();
     test_rubik_contract_resize();
+    test_cdp();
     ctx_reset();
     return TEST_RESULT();
 }

@@ -120,7 +120,8 @@ static void roundtrip(int c, int h, int w, eng_precision prec, eng_layout layout
         bad += back[i] != src[i];
     CHECK(bad == 0);
     if (bad)
-        fprintf(stderr, "  roundtrip C=%d H=%d W=%d prec %d layout %d n %d: %zu wrong\n", c, h, w, prec, layout, n, bad);
+        fprintf(stderr, "  roundtrip C=%d H=%d W=%d prec %d layout %d n %d: %zu wrong\n", c, h, w, prec, layout, n,
+                bad);
     /* raw round trip through the same layout */
     if (prec == ENG_INT8) {
         int8_t *raw = malloc(count), *raw2 = malloc(count);
@@ -239,7 +240,10 @@ static uint8_t *elem(const eng_cube *q, int c, int h, int w)
     return BUFS[q->mem].data + q->offset + eng_geom_at(&g, (uint32_t)c, (uint32_t)h, (uint32_t)w);
 }
 static int32_t geti(const eng_cube *q, int c, int h, int w) { return eng_load_int(elem(q, c, h, w), q->precision); }
-static void seti(const eng_cube *q, int c, int h, int w, int32_t v) { eng_store_int(elem(q, c, h, w), q->precision, v); }
+static void seti(const eng_cube *q, int c, int h, int w, int32_t v)
+{
+    eng_store_int(elem(q, c, h, w), q->precision, v);
+}
 static float getf(const eng_cube *q, int c, int h, int w) { return base_fp16_to_f32(eng_ld_u16(elem(q, c, h, w))); }
 static void setf(const eng_cube *q, int c, int h, int w, float v) { eng_store_fp16(elem(q, c, h, w), v, NULL); }
 

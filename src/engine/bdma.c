@@ -5,9 +5,10 @@
  *     for s < surface_repeat, l < line_repeat:
  *         dst[dst_offset + s*dst_surface_stride + l*dst_line_stride .. + line_size)
  *             = src[src_offset + s*src_surface_stride + l*src_line_stride .. + line_size)
- * in buffers src_mem / dst_mem of the task's address list. Before any byte of the op moves, every transfer's spans (first byte to one
- * past the last line) are checked against their buffers (DLA_ERR_FORMAT naming the op, the transfer index and
- * the side), so a bad op writes nothing; line_size, line_repeat and surface_repeat must be >= 1 (the hardware registers hold value - 1).
+ * in buffers src_mem / dst_mem of the task's address list. Before any byte of the op moves, every transfer's
+ * spans (first byte to one past the last line) are checked against their buffers (DLA_ERR_FORMAT naming the op,
+ * the transfer index and the side), so a bad op writes nothing; line_size, line_repeat and surface_repeat must be
+ * >= 1 (the hardware registers hold value - 1).
  * Strides may be smaller than a line (a stride of 0 repeats the same bytes: a broadcast on the read side).
  *
  * Overlap: a transfer behaves as if its whole source were read before any of its destination is written

@@ -99,7 +99,10 @@ static inline void eng_store_int(uint8_t *p, int precision, int32_t v)
         eng_st_u16(p, (uint16_t)(int16_t)v);
 }
 /* FP16 element as float; an INF element reads as +-inf_value (numerics.h ENG_FP16_INF_*, per unit). */
-static inline float eng_load_fp16(const uint8_t *p, float inf_value) { return eng_fp16_to_f32(eng_ld_u16(p), inf_value); }
+static inline float eng_load_fp16(const uint8_t *p, float inf_value)
+{
+    return eng_fp16_to_f32(eng_ld_u16(p), inf_value);
+}
 /* Stores f as FP16 with the DLA's rules (numerics.h: RNE, never INF, NaN stays NaN; counted in st, may be NULL). */
 static inline void eng_store_fp16(uint8_t *p, float f, eng_stats *st) { eng_st_u16(p, eng_f32_to_fp16(f, st)); }
 

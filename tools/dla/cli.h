@@ -7,6 +7,8 @@
 int cmd_info(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_ops(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+int cmd_calib(int argc, char **argv);
 
 /* Prints "dla <cmd>: <status>: <last error>" to stderr and returns the exit code 1. */
 int cli_fail(const char *cmd, dla_status st);

@@ -17,6 +17,9 @@ static void usage(FILE *f)
           "  run  --onnx-test DIR                   run an ONNX backend-test directory (or a folder of them)\n"
           "  ops  [MODEL.onnx] [--allowGPUFallback] the DLA operator table, or where each layer of a model runs\n"
           "                                         (DLA or GPU fallback) and why\n"
+          "  inspect LOADABLE [--json]              a loadable's tasks, fused layers, precisions, formats, pools\n"
+          "  calib MODEL.onnx --calibData=DIR [--out=FILE.cache] [--method=max|percentile:P|entropy]\n"
+          "                                         INT8 calibration: a TensorRT calibration cache\n"
           "\n"
           "Run 'dla <command> --help' for the command's options.\n",
           f);
@@ -71,6 +74,10 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "ops") == 0)
         return cmd_ops(argc - 1, argv + 1);
+    if (strcmp(argv[1], "inspect") == 0)
+        return cmd_inspect(argc - 1, argv + 1);
+    if (strcmp(argv[1], "calib") == 0)
+        return cmd_calib(argc - 1, argv + 1);
     fprintf(stderr, "dla: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -475,6 +475,15 @@ static void test_bdma(void)
     eng_bdma_transfer *t = op.u.bdma.transfers;
     t[0] = (eng_bdma_transfer){0, 1, 0, 32, 96, 2, 96, 128, 1, 192, 256};
     t[1] = (eng_bdma_transfer){0, 1, 256, 32 + 256, 96, 2, 96, 128, 1, 192, 256};
+    /* the planner gives the same transfers */
+    eng_bdma_transfer pt;
+    CHECK_OK(eng_bdma_plan_copy(&a, 0, 0, 0, &d, 0, 0, 0, 32, 2, 3, &pt));
+    CHECK(memcmp(&pt, &t[0], sizeof pt) == 0);
+    CHECK_OK(eng_bdma_plan_copy(&b, 0, 0, 0, &d, 32, 0, 0, 20, 2, 3, &pt));
+    CHECK(memcmp(&pt, &t[1], sizeof pt) == 0);
+    CHECK_STATUS(eng_bdma_plan_copy(&b, 0, 0, 0, &d, 16, 0, 0, 20, 2, 3, &pt), DLA_ERR_INVALID_ARG); /* mid-atom */
+    CHECK_STATUS(eng_bdma_plan_copy(&a, 0, 0, 0, &d, 0, 0, 0, 20, 2, 3, &pt), DLA_ERR_INVALID_ARG);  /* part atom */
+    CHECK_STATUS(eng_bdma_plan_copy(&a, 0, 0, 1, &d, 0, 0, 0, 32, 2, 3, &pt), DLA_ERR_INVALID_ARG);  /* past W */
     CHECK_OK(eng_exec_op(&CTX, &op));
     int bad = 0;
     for (int c = 0; c < 52; c++)
@@ -521,6 +530,34 @@ static void test_bdma(void)
     t[0] = (eng_bdma_transfer){2, 0, 0, 0, 4, 3, 0, 4, 1, 0, 0};
     CHECK_OK(eng_exec_op(&CTX, &op));
     CHECK(memcmp(BUFS[0].data, "\0\1\2\3\0\1\2\3\0\1\2\3", 12) == 0);
+
+    /* planned slice: FP16 chw16 C=20 4x5, box channels 16..19, rows 1..2, cols 2..4 -> a 4x2x3 cube */
+    ctx_reset();
+    eng_cube s5 = cube_at(20, 4, 5, ENG_FP16, ENG_LAYOUT_FEATURE, 0, 0);
+    eng_cube d5 = cube_at(4, 2, 3, ENG_FP16, ENG_LAYOUT_FEATURE, 1, 0);
+    buf_alloc(0, s5.size, 0);
+    buf_alloc(1, d5.size, 0);
+    for (int c = 0; c < 20; c++)
+        for (int y = 0; y < 4; y++)
+            for (int x = 0; x < 5; x++)
+                setf(&s5, c, y, x, (float)(c * 100 + y * 10 + x));
+    op.u.bdma.num_transfers = 1;
+    CHECK_OK(eng_bdma_plan_copy(&s5, 16, 1, 2, &d5, 0, 0, 0, 4, 2, 3, &t[0]));
+    CHECK(t[0].line_size == 96 && t[0].line_repeat == 2 && t[0].surface_repeat == 1);
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(getf(&d5, 0, 0, 0) == 1612.0f && getf(&d5, 3, 1, 2) == 1924.0f && getf(&d5, 2, 1, 0) == 1822.0f);
+    /* dla_linear slice of single channels (any channel offset) */
+    eng_cube sl = cube_at(5, 2, 3, ENG_INT8, ENG_LAYOUT_LINEAR, 0, 0);
+    eng_cube dl = cube_at(2, 2, 3, ENG_INT8, ENG_LAYOUT_LINEAR, 1, 0);
+    buf_alloc(0, sl.size, 0);
+    buf_alloc(1, dl.size, 0);
+    for (int c = 0; c < 5; c++)
+        for (int y = 0; y < 2; y++)
+            for (int x = 0; x < 3; x++)
+                seti(&sl, c, y, x, c * 10 + y * 3 + x);
+    CHECK_OK(eng_bdma_plan_copy(&sl, 3, 0, 0, &dl, 0, 0, 0, 2, 2, 3, &t[0]));
+    CHECK_OK(eng_exec_op(&CTX, &op));
+    CHECK(geti(&dl, 0, 0, 0) == 30 && geti(&dl, 1, 1, 2) == 45);
 }
 
 /* ---- RUBIK ------------------------------------------------------------------------------------------------ */

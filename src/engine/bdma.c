@@ -110,3 +110,49 @@ dla_status eng_bdma_exec(eng_ctx *ctx, const eng_op *op)
         BASE_TRY(run_transfer(ctx, op, t, &b->transfers[t]));
     return DLA_OK;
 }
+
+/* ---- planning (for the compiler) ------------------------------------------------------------------------- */
+
+dla_status eng_bdma_plan_copy(const eng_cube *src, int c0, int h0, int w0, const eng_cube *dst, int dc0, int dh0,
+                              int dw0, int C, int H, int W, eng_bdma_transfer *t)
+{
+    eng_geom sg, dg;
+    BASE_TRY(eng_geom_from_cube(src, "BDMA plan: src", &sg));
+    BASE_TRY(eng_geom_from_cube(dst, "BDMA plan: dst", &dg));
+    if (sg.layout != dg.layout || sg.precision != dg.precision || sg.layout == ENG_LAYOUT_HWC4)
+        return base_error(DLA_ERR_INVALID_ARG, "BDMA plan: src layout %u precision %u vs dst layout %u precision %u; "
+                          "both must be the same FEATURE or dla_linear kind", sg.layout, sg.precision, dg.layout,
+                          dg.precision);
+    if (src->mem_type == ENG_MEM_HW || dst->mem_type == ENG_MEM_HW)
+        return base_error(DLA_ERR_INVALID_ARG, "BDMA plan: the BDMA copies memory cubes, not on-the-fly data");
+    if (C < 1 || H < 1 || W < 1 || c0 < 0 || h0 < 0 || w0 < 0 || dc0 < 0 || dh0 < 0 || dw0 < 0 ||
+        (uint32_t)(c0 + C) > sg.c || (uint32_t)(h0 + H) > sg.h || (uint32_t)(w0 + W) > sg.w ||
+        (uint32_t)(dc0 + C) > dg.c || (uint32_t)(dh0 + H) > dg.h || (uint32_t)(dw0 + W) > dg.w)
+        return base_error(DLA_ERR_INVALID_ARG, "BDMA plan: box %dx%dx%d from (%d,%d,%d) of %ux%ux%u to (%d,%d,%d) of "
+                          "%ux%ux%u (CxHxW) is out of range", C, H, W, c0, h0, w0, sg.c, sg.h, sg.w, dc0, dh0, dw0,
+                          dg.c, dg.h, dg.w);
+    memset(t, 0, sizeof *t);
+    t->src_mem = src->mem;
+    t->dst_mem = dst->mem;
+    t->line_repeat = (uint32_t)H;
+    t->src_line_stride = sg.line_stride;
+    t->dst_line_stride = dg.line_stride;
+    t->src_surface_stride = sg.surf_stride;
+    t->dst_surface_stride = dg.surf_stride;
+    if (sg.layout == ENG_LAYOUT_FEATURE) {
+        uint32_t a = sg.atom_c;
+        int tail = (uint32_t)(c0 + C) == sg.c && (uint32_t)(dc0 + C) == dg.c;
+        if (c0 % (int)a || dc0 % (int)a || (C % (int)a && !tail))
+            return base_error(DLA_ERR_INVALID_ARG, "BDMA plan: channels [%d, %d) -> [%d, %d) are not whole %u-channel "
+                              "atoms (a FEATURE copy moves 32-byte atoms; only a box ending at the last channel of "
+                              "both cubes may end mid-atom)", c0, c0 + C, dc0, dc0 + C, a);
+        t->line_size = (uint32_t)W * ENG_ATOM_BYTES;
+        t->surface_repeat = ((uint32_t)C + a - 1) / a;
+    } else {
+        t->line_size = (uint32_t)W * sg.elem_bytes;
+        t->surface_repeat = (uint32_t)C;
+    }
+    t->src_offset = src->offset + (uint32_t)eng_geom_at(&sg, (uint32_t)c0, (uint32_t)h0, (uint32_t)w0);
+    t->dst_offset = dst->offset + (uint32_t)eng_geom_at(&dg, (uint32_t)dc0, (uint32_t)dh0, (uint32_t)dw0);
+    return DLA_OK;
+}

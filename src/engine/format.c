@@ -120,6 +120,22 @@ dla_status eng_geom_from_cube(const eng_cube *cube, const char *what, eng_geom *
     return DLA_OK;
 }
 
+void eng_geom_to_cube(const eng_geom *g, int mem_type, int mem, uint32_t offset, eng_cube *out)
+{
+    memset(out, 0, sizeof *out);
+    out->mem_type = (uint8_t)mem_type;
+    out->layout = g->layout;
+    out->precision = g->precision;
+    out->mem = (int16_t)mem;
+    out->offset = offset;
+    out->size = g->size;
+    out->width = (uint16_t)g->w;
+    out->height = (uint16_t)g->h;
+    out->channel = (uint16_t)g->c;
+    out->line_stride = g->line_stride;
+    out->surf_stride = g->surf_stride;
+}
+
 dla_status eng_cube_map(const eng_ctx *ctx, const eng_op *op, const eng_cube *cube, const char *what,
                         int precision, eng_geom *g, uint8_t **base)
 {

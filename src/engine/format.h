@@ -72,6 +72,17 @@ static inline size_t eng_geom_at(const eng_geom *g, uint32_t c, uint32_t h, uint
     }
 }
 
+/* A descriptor cube for geometry g in buffer `mem` (ENG_MEM_DRAM or ENG_MEM_SRAM) at byte `offset`. */
+void eng_geom_to_cube(const eng_geom *g, int mem_type, int mem, uint32_t offset, eng_cube *out);
+
+/* Plans one BDMA transfer (bdma.c) copying the box [c0, c0+C) x [h0, h0+H) x [w0, w0+W) of cube src into cube dst
+ * at (dc0, dh0, dw0): concat along C (dc0 = channels before), slices along C/H/W, DRAM <-> SRAM moves. Both cubes
+ * are memory cubes of the same layout (FEATURE or dla_linear) and precision. FEATURE copies move whole 32-byte
+ * atoms, so c0 and dc0 must be multiples of the atom (32 INT8 / 16 FP16 channels) and C too, unless the box ends
+ * at the last channel of both cubes (then the pad channels travel along). DLA_ERR_INVALID_ARG names the rule. */
+dla_status eng_bdma_plan_copy(const eng_cube *src, int c0, int h0, int w0, const eng_cube *dst, int dc0, int dh0,
+                              int dw0, int C, int H, int W, eng_bdma_transfer *t);
+
 /* Resolves a descriptor cube of a processor to its geometry and base pointer: eng_cube_check (buffer bounds) plus
  * eng_geom_from_cube, and the cube's precision must be `precision`. ENG_MEM_HW cubes are refused here (callers
  * handle the pipe first). Errors name op, `what` and the value. */

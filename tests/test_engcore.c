@@ -369,7 +369,7 @@ static void run_int8_conv_sdp(const conv_case *cc)
                             acc += (int64_t)wt[k][c][r][s] * x[g * Cg + c][iy][ix];
                         }
                 int64_t v = ref_clamp(ref_rhaz(acc, cc->clip), INT32_MIN, INT32_MAX);
-                v = ref_clamp(v + ((int64_t)bias[k] << 3), INT32_MIN, INT32_MAX);
+                v = ref_clamp(v + (int64_t)bias[k] * 8, INT32_MIN, INT32_MAX);
                 if (v < 0)
                     v = 0;
                 v = ref_clamp(ref_rhaz(v * mul[k], 12), INT32_MIN, INT32_MAX);

@@ -228,35 +228,42 @@ dla_status cc_collector_scales(const cc_collector *c, cc_calib_method method, do
                           "after cc_collector_start_histograms)", cc_calib_method_name(method));
     if (percentile <= 0)
         percentile = 99.99;
-    int n_inf = 0, n_zero = 0;
+    /* thresholds first (entropy costs O(bins^2) per tensor: spread the tensors over the threads) */
+    double *amax = malloc(sizeof *amax * (size_t)(c->n + 1));
+    if (!amax)
+        return base_error(DLA_ERR_NOMEM, "out of memory");
+#pragma omp parallel for schedule(dynamic) num_threads(c->n_threads) if (method == CC_CALIB_ENTROPY)
     for (int i = 0; i < c->n; i++) {
+        const cc_range *r = &c->r[i];
+        amax[i] = r->max_abs;
+        if (!r->n_values || !isfinite(r->max_abs) || r->max_abs == 0)
+            continue;
+        if (method == CC_CALIB_PERCENTILE)
+            amax[i] = cc_calib_percentile(r->hist, c->n_bins, r->hist_max, r->n_zeros, percentile);
+        else if (method == CC_CALIB_ENTROPY)
+            amax[i] = cc_calib_entropy(r->hist, c->n_bins, r->hist_max);
+    }
+    int n_zero = 0;
+    dla_status st = DLA_OK;
+    for (int i = 0; i < c->n && st == DLA_OK; i++) {
         const cc_range *r = &c->r[i];
         if (!r->n_values)
             continue; /* not a float at run time, or never computed */
         if (!isfinite(r->max_abs)) {
             base_log(DLA_LOG_WARN, "calibration: tensor '%s' holds inf: left without a scale (FP16)",
                      r->t->name);
-            n_inf++;
             continue;
         }
-        if (r->max_abs == 0) {
+        if (!(amax[i] > 0)) {
             n_zero++;
             continue;
         }
-        double amax = r->max_abs;
-        if (method == CC_CALIB_PERCENTILE)
-            amax = cc_calib_percentile(r->hist, c->n_bins, r->hist_max, r->n_zeros, percentile);
-        else if (method == CC_CALIB_ENTROPY)
-            amax = cc_calib_entropy(r->hist, c->n_bins, r->hist_max);
-        if (!(amax > 0)) {
-            n_zero++;
-            continue;
-        }
-        BASE_TRY(cc_scale_table_add(out, r->t->name, (float)(amax / 127.0), (float)r->max_abs));
+        st = cc_scale_table_add(out, r->t->name, (float)(amax[i] / 127.0), (float)r->max_abs);
     }
+    free(amax);
     if (n_zero)
-        base_log(DLA_LOG_INFO, "calibration: %d tensor(s) were zero on every batch (%s): left without a scale",
+        base_log(DLA_LOG_INFO, "calibration: %d tensor(s) have no positive %s threshold (zero on every batch, or "
+                 "the percentile falls among the zeros): left without a scale",
                  n_zero, cc_calib_method_name(method));
-    (void)n_inf;
-    return DLA_OK;
+    return st;
 }

@@ -186,6 +186,8 @@ double cc_calib_entropy(const uint64_t *hist, int n_bins, double hist_max)
     int best = n_bins;
     double best_d = INFINITY;
     for (int i = ENTROPY_LEVELS; i <= n_bins; i++) {
+        if (suffix[i] > 0 && hist[i - 1] == 0)
+            continue; /* saturated mass in an empty last bin: Q = 0 where P > 0, infinite D */
         double d = divergence(hist, i, suffix[i], q);
         if (isfinite(d) && d <= best_d) {
             best_d = d;

@@ -23,6 +23,13 @@ NAME = "retinanet_resnet34"
 BATCH, WIDTH, HEIGHT, CLASSES = 1, 1280, 768, 3
 
 
+def make_full(seed=0):
+    """(full-pipeline module, input name, input shape, output names): for reference_outputs.py."""
+    shape = (BATCH, 3, HEIGHT, WIDTH)
+    m = retinanet.RetinaNetFull(retinanet.make_heads_model("resnet34", CLASSES, shape, seed), shape).eval()
+    return m, "input", shape, ["detection_boxes", "detection_scores", "detection_classes", "num_detections"]
+
+
 def build(out, force=False, seed=0, full=True):
     return retinanet.build_files(out, f"{NAME}_{WIDTH}x{HEIGHT}_bs{BATCH}", "RetinaNet ResNet-34 FPN", "resnet34",
                                  CLASSES, (BATCH, 3, HEIGHT, WIDTH), "input", force, seed, full)

@@ -20,6 +20,13 @@ NAME = "retinanet_resnext50"
 BATCH, SIZE, CLASSES = 1, 800, 264
 
 
+def make_full(seed=0):
+    """(full-pipeline module, input name, input shape, output names): for reference_outputs.py."""
+    shape = (BATCH, 3, SIZE, SIZE)
+    m = retinanet.RetinaNetFull(retinanet.make_heads_model("resnext50_32x4d", CLASSES, shape, seed), shape).eval()
+    return m, "input", shape, ["detection_boxes", "detection_scores", "detection_classes", "num_detections"]
+
+
 def build(out, force=False, seed=0, full=True):
     return retinanet.build_files(out, f"{NAME}_{SIZE}_bs{BATCH}", "RetinaNet ResNeXt-50 32x4d FPN", "resnext50_32x4d",
                                  CLASSES, (BATCH, 3, SIZE, SIZE), "input", force, seed, full)

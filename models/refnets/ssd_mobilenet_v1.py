@@ -18,8 +18,8 @@ one conv (output channels concatenated: box codes first, then class logits), cut
 
 Full pipeline (second file, `_full`): the same graph plus the TF OD API post-processing as ONNX ops: TF SSD anchors
 (min_scale 0.2, max_scale 0.95, aspect ratios 1, 2, 1/2, 3, 1/3 plus the interpolated scale), Faster R-CNN box
-coder with scale factors (10, 10, 5, 5), sigmoid scores with the background column dropped, per-class
-NonMaxSuppression (IoU 0.6, score threshold 1e-8, 100 per class) and the per-image top 100:
+coder with scale factors (10, 10, 5, 5), boxes clipped to the image, sigmoid scores with the background column
+dropped, per-class NonMaxSuppression (IoU 0.6, score threshold 1e-8, 100 per class) and the per-image top 100:
 detection_boxes [N,100,4] (ymin, xmin, ymax, xmax, normalised), detection_scores [N,100], detection_classes [N,100]
 (COCO ids 1..90; -1 = padding), num_detections [N].
 
@@ -143,6 +143,7 @@ class SSDMobileNetV1Full(nn.Module):
         codes = torch.cat(codes, 1)                                      # [N, 1917, 4] (ty, tx, th, tw)
         scores = torch.sigmoid(torch.cat(logits, 1))[:, :, 1:]          # [N, 1917, 90], background dropped
         boxes = postprocess.decode_center_size(codes, self.anchors, 10.0, 5.0)   # (ymin, xmin, ymax, xmax)
+        boxes = torch.clamp(boxes, 0.0, 1.0)  # TF's clip_window: the image, before NMS
         scores_cb = scores.permute(0, 2, 1).contiguous()                 # [N, 90, 1917]
         sel = postprocess.nms(boxes, scores_cb, 100, 0.6, 1e-8)
         return postprocess.gather_padded(sel, boxes, scores_cb, lambda b, c, k: c + 1, self.batch, 100)
@@ -158,6 +159,12 @@ def make_model(seed=0):
     x = torch.randn(BATCH, 3, SIZE, SIZE, generator=torch.Generator().manual_seed(seed + 3))
     common.normalise_convs(m, x, skip=list(m.heads))
     return m
+
+
+def make_full(seed=0):
+    """(full-pipeline module, input name, input shape, output names): for reference_outputs.py."""
+    return (SSDMobileNetV1Full(make_model(seed), BATCH).eval(), INPUT, (BATCH, 3, SIZE, SIZE),
+            ["detection_boxes", "detection_scores", "detection_classes", "num_detections"])
 
 
 def build(out, force=False, seed=0, full=True):

@@ -137,6 +137,12 @@ def make_model(seed=0):
     return m
 
 
+def make_full(seed=0):
+    """(full-pipeline module, input name, input shape, output names): for reference_outputs.py."""
+    return (SSDResNet34Full(make_model(seed), BATCH).eval(), INPUT, (BATCH, 3, SIZE, SIZE),
+            ["detection_boxes", "detection_scores", "detection_classes", "num_detections"])
+
+
 def build(out, force=False, seed=0, full=True):
     base = os.path.join(out, f"{NAME}_{SIZE}_bs{BATCH}")
     outputs = [f"fused_head_{i}" for i in range(6)]

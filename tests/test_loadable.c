@@ -201,6 +201,7 @@ static void test_round_trip(void)
     CHECK(t[1].format == LDB_FMT_CHW32 && t[1].dtype == LDB_DT_INT8 && t[1].mem == 1);
     CHECK(t[2].rank == 2 && t[2].dims[1] == 10 && t[2].dims[2] == 0 && t[2].strides[0] == 40 && t[2].c == 10);
     CHECK(t[3].mem == LDB_NONE && t[3].rank == 5 && t[3].dims[4] == 1 && t[3].n == 6 && t[3].strides[4] == 4);
+    CHECK(ldb_view_find_tensor(&v, "host_out") == 3 && ldb_view_find_tensor(&v, "nope") == LDB_NONE);
     CHECK(v.n_events == 2 && v.events[1].value == 2 && v.events[1].type == LDB_EVENT_SYNC);
     CHECK(v.n_layers == 3 && v.n_tasks == 3);
     const ldb_task *k = v.tasks;
@@ -337,7 +338,9 @@ static void test_resealed_corruption(void)
         }
     /* random multi-byte corruption, resealed */
     uint64_t seed = 0x9E3779B97F4A7C15u;
-    for (int it = 0; it < 3000; it++) {
+    const char *env = getenv("LDB_FUZZ_ITERS"); /* longer runs by hand: LDB_FUZZ_ITERS=1000000 */
+    int iters = env ? atoi(env) : 3000;
+    for (int it = 0; it < iters; it++) {
         memcpy(p, bytes, size);
         int k = 1 + it % 8;
         for (int j = 0; j < k; j++) {
@@ -365,7 +368,7 @@ static void test_resealed_corruption(void)
     }
     CHECK(wrong == 0);
     fprintf(stderr, "loadable: resealed corruptions: %zu of %zu accepted (payload bytes, names, values), "
-            "checksum %zu\n", accepted, (size - LDB_CRC_START) * sizeof masks + 3000, sum);
+            "checksum %zu\n", accepted, (size - LDB_CRC_START) * sizeof masks + (size_t)iters, sum);
     free(p);
     free(bytes);
 }

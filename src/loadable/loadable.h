@@ -284,6 +284,8 @@ void ldb_view_free(ldb_view *view);
 
 /* Index of the memory entry bound to input (or output) `bind_id`, or LDB_NONE. */
 uint32_t ldb_view_binding(const ldb_view *v, int output, uint32_t bind_id);
+/* Index of the tensor descriptor named `name`, or LDB_NONE. */
+uint32_t ldb_view_find_tensor(const ldb_view *v, const char *name);
 /* Total size of the blobs of LDB_BLOB_WEIGHTS kind. */
 uint64_t ldb_view_weight_bytes(const ldb_view *v);
 

@@ -248,7 +248,7 @@ static dla_status read_blobs(ctx *c)
                        ULL(data_size));
         if (ldb_rd64(r + 24))
             return BAD("blob[%u]: reserved field is not zero", i);
-        b->data = d->p ? d->p + b->offset : NULL;
+        b->data = d->p ? d->p + b->offset : c->base; /* never NULL, even for an empty blob */
         prev_end = b->offset + b->size;
     }
     c->v->blobs = c->blobs;
@@ -712,6 +712,14 @@ uint32_t ldb_view_binding(const ldb_view *v, int output, uint32_t bind_id)
     uint8_t flag = output ? LDB_MEM_OUTPUT : LDB_MEM_INPUT;
     for (uint32_t i = 0; i < v->n_memory; i++)
         if ((v->memory[i].flags & flag) && v->memory[i].bind_id == bind_id)
+            return i;
+    return LDB_NONE;
+}
+
+uint32_t ldb_view_find_tensor(const ldb_view *v, const char *name)
+{
+    for (uint32_t i = 0; i < v->n_tensors; i++)
+        if (strcmp(v->tensors[i].name, name) == 0)
             return i;
     return LDB_NONE;
 }

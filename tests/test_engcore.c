@@ -264,7 +264,7 @@ static eng_cube mem_cube(int layout, int prec, uint32_t offset, uint32_t size)
 /* ---- INT8 CONV -> SDP against a straightforward integer computation --------------------------------------- */
 
 typedef struct conv_case {
-    int C, H, W, K, R, S, sx, sy, dx, dy, pad, groups, clip;
+    int C, H, W, K, R, S, sx, sy, dx, dy, pad, groups, clip, pad_val;
 } conv_case;
 
 static void run_int8_conv_sdp(const conv_case *cc)
@@ -319,7 +319,7 @@ static void run_int8_conv_sdp(const conv_case *cc)
     cv->kernel_w = (uint8_t)S;
     cv->kernel_h = (uint8_t)R;
     cv->groups = (uint16_t)cc->groups;
-    cv->pad_val = 0;
+    cv->pad_val = (int16_t)cc->pad_val;
     cv->out_width = (uint16_t)OW;
     cv->out_height = (uint16_t)OH;
     cv->out_channel = (uint16_t)K;
@@ -364,9 +364,8 @@ static void run_int8_conv_sdp(const conv_case *cc)
                     for (int r = 0; r < R; r++)
                         for (int s = 0; s < S; s++) {
                             int iy = oy * cc->sy - cc->pad + r * cc->dy, ix = ox * cc->sx - cc->pad + s * cc->dx;
-                            if (iy < 0 || iy >= H || ix < 0 || ix >= W)
-                                continue; /* pad_val 0 */
-                            acc += (int64_t)wt[k][c][r][s] * x[g * Cg + c][iy][ix];
+                            int64_t xv = iy < 0 || iy >= H || ix < 0 || ix >= W ? cc->pad_val : x[g * Cg + c][iy][ix];
+                            acc += (int64_t)wt[k][c][r][s] * xv;
                         }
                 int64_t v = ref_clamp(ref_rhaz(acc, cc->clip), INT32_MIN, INT32_MAX);
                 v = ref_clamp(v + (int64_t)bias[k] * 8, INT32_MIN, INT32_MAX);
@@ -392,14 +391,16 @@ static void run_int8_conv_sdp(const conv_case *cc)
 
 static void test_int8_conv(void)
 {
-    conv_case dense = {3, 5, 5, 4, 3, 3, 2, 2, 1, 1, 1, 1, 4};
+    conv_case dense = {3, 5, 5, 4, 3, 3, 2, 2, 1, 1, 1, 1, 4, 0};
     run_int8_conv_sdp(&dense);
-    conv_case depthwise = {4, 5, 5, 4, 3, 3, 1, 1, 2, 2, 2, 4, 0};
+    conv_case depthwise = {4, 5, 5, 4, 3, 3, 1, 1, 2, 2, 2, 4, 0, -5}; /* dilated, pad value -5 */
     run_int8_conv_sdp(&depthwise);
-    conv_case grouped = {8, 6, 7, 6, 3, 2, 1, 2, 1, 1, 1, 2, 6};
+    conv_case grouped = {8, 6, 7, 6, 3, 2, 1, 2, 1, 1, 1, 2, 6, 0};
     run_int8_conv_sdp(&grouped);
-    conv_case big = {40, 3, 3, 8, 1, 1, 1, 1, 1, 1, 0, 1, 0}; /* two channel surfaces */
+    conv_case big = {40, 3, 3, 8, 1, 1, 1, 1, 1, 1, 0, 1, 0, 0}; /* two channel surfaces */
     run_int8_conv_sdp(&big);
+    conv_case wide_pad = {3, 5, 5, 4, 3, 3, 1, 1, 1, 1, 1, 1, 3, 300}; /* pad value past int8: the int64 path */
+    run_int8_conv_sdp(&wide_pad);
 }
 
 /* ---- FP16 CONV -> SDP against a double reference ---------------------------------------------------------- */

@@ -184,6 +184,40 @@ static void *conv_load_weight(const eng_op *op, const conv_dims *d, const uint8_
 }
 
 /* One output kernel, INT path: exact int64 sums, then CACC's clip. Returns the number of clipped values. */
+/* INT8 fast path: when every product is at most 2^14 in magnitude and there are fewer than 2^17 of them per output,
+ * an int32 sum is exact (|sum| < 2^31), so it gives the same bits as the int64 one. */
+static uint64_t conv_kernel_i8(const conv_dims *d, int k, const int32_t *in, const int32_t *wt, int clip,
+                               int32_t *acc, int32_t *out)
+{
+    size_t plane = (size_t)d->Hp * d->Wp, npix = (size_t)d->OH * d->OW;
+    int g = k / d->Kg;
+    memset(acc, 0, npix * sizeof(*acc));
+    for (int c = 0; c < d->Cg; c++) {
+        const int32_t *ip = in + (size_t)(g * d->Cg + c) * plane;
+        const int32_t *wk = wt + ((size_t)k * d->Cg + c) * d->R * d->S;
+        for (int r = 0; r < d->R; r++)
+            for (int s = 0; s < d->S; s++) {
+                int32_t w = wk[r * d->S + s];
+                if (!w)
+                    continue;
+                for (int oy = 0; oy < d->OH; oy++) {
+                    const int32_t *row = ip + (size_t)(oy * d->sy + r * d->dy) * d->Wp + (size_t)s * d->dx;
+                    int32_t *ar = acc + (size_t)oy * d->OW;
+                    if (d->sx == 1)
+                        for (int ox = 0; ox < d->OW; ox++)
+                            ar[ox] += w * row[ox];
+                    else
+                        for (int ox = 0; ox < d->OW; ox++)
+                            ar[ox] += w * row[(size_t)ox * d->sx];
+                }
+            }
+    }
+    eng_stats st = {0};
+    for (size_t i = 0; i < npix; i++)
+        out[i] = eng_sat32(eng_rhaz_shift(acc[i], clip), &st);
+    return st.saturated;
+}
+
 static uint64_t conv_kernel_int(const conv_dims *d, int k, const int32_t *in, const int32_t *wt, int clip,
                                 int64_t *acc, int32_t *out)
 {
@@ -262,6 +296,9 @@ dla_status eng_conv_exec(eng_ctx *ctx, const eng_op *op)
     uint64_t clipped = 0;
     int failed = 0;
     double work = (double)npix * d.K * d.Cg * d.R * d.S;
+    /* int8 x int8 products (and int8 pad_val) are below 2^14; in_cvt output is int8 too */
+    int i32_exact = cv->in_precision == ENG_INT8 && cv->pad_val >= -128 && cv->pad_val <= 127 &&
+                    (int64_t)d.Cg * d.R * d.S < (INT64_C(1) << 17);
 #pragma omp parallel if (work > 1e6) reduction(+ : clipped) reduction(| : failed)
     {
         void *acc = malloc(npix * 8);
@@ -273,6 +310,8 @@ dla_status eng_conv_exec(eng_ctx *ctx, const eng_op *op)
                 continue;
             if (fp)
                 conv_kernel_fp(&d, k, in, wt, acc, ctx->pipe.f32 + (size_t)k * npix);
+            else if (i32_exact)
+                clipped += conv_kernel_i8(&d, k, in, wt, cv->clip_truncate, acc, ctx->pipe.i32 + (size_t)k * npix);
             else
                 clipped += conv_kernel_int(&d, k, in, wt, cv->clip_truncate, acc, ctx->pipe.i32 + (size_t)k * npix);
         }

@@ -256,7 +256,6 @@ def onnx_counts(path):
     macs: Conv = out_elems * Cin/group * kh * kw; ConvTranspose = in_elems * Cout/group * kh * kw;
         Gemm/MatMul = M*N*K; for the whole batch (macs_per_image divides by the first input's batch)."""
     import onnx
-    from onnx import numpy_helper
     m = onnx.load(path)
     g = m.graph
     inferred = onnx.shape_inference.infer_shapes(m)

@@ -6,6 +6,7 @@
 #include "compiler/calib.h"
 #include "compiler/cc.h"
 #include "dla/calib.h"
+#include "dla/compiler.h"
 #include "dla/model.h"
 
 #include <math.h>
@@ -593,6 +594,24 @@ static void test_fashion(void)
     dla_set_log_hook(NULL, NULL);
     CHECK(strstr(log_seen, "calibrating on random inputs: INT8 accuracy will be meaningless") != NULL);
     CHECK(c && dla_calib_count(c) >= 21);
+    dla_calib_destroy(c);
+
+    /* after the DLA rewrites (dla_model_place), calibration sees the rewritten graph: the Gemm head is a Conv now,
+     * and every Conv output still gets a scale */
+    dla_placement *pl = NULL;
+    CHECK_OK(dla_model_place(m, &(dla_build_options){.int8 = 1, .allow_gpu_fallback = 1}, &pl));
+    dla_placement_destroy(pl);
+    CHECK_OK(dla_model_calibrate_dir(m, dir, NULL, &c));
+    convs = with = 0;
+    for (int i = 0; i < dla_model_num_layers(m); i++) {
+        dla_layer_info li;
+        CHECK_OK(dla_model_layer(m, i, &li));
+        if (strcmp(li.op, "Conv") == 0) {
+            convs++;
+            with += dla_calib_find(c, li.output, NULL);
+        }
+    }
+    CHECK(convs >= 7 && with == convs);
     dla_calib_destroy(c);
 
     /* a folder with no .npy files */

@@ -1,5 +1,5 @@
 # The loadable format (src/loadable, dla/loadable.h) and `dla inspect`.
-dla_add_test(test_loadable "unit;loadable" test_loadable.c LIBS dla)
+dla_add_test(test_loadable "unit;loadable" test_loadable.c LIBS dla dla_engine)
 add_test(NAME loadable_inspect
          COMMAND sh -c "set -e; f=\"$1/loadable_sample.dla\"; \"$2\" --write \"$f\"; \
 \"$3\" inspect \"$f\" | grep -F 'Conv_226 + BatchNormalization_227 + Add_228 + Relu_229  INT8  CONV+SDP'; \

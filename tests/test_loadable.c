@@ -3,6 +3,7 @@
  * range rejected, builder errors, the description and `dla inspect`'s public API. */
 #include "check.h"
 #include "dla/loadable.h"
+#include "engine/codec.h"
 #include "loadable/loadable.h"
 
 #include <stdint.h>
@@ -594,6 +595,83 @@ static void test_public_api(void)
     free(bytes);
 }
 
+/* The contract with the engine: eng_op records encoded by the engine's codec travel through the loadable as
+ * opaque records and decode back to the same descriptors. */
+static void test_engine_records(void)
+{
+    eng_op ops[2];
+    memset(ops, 0, sizeof ops);
+    for (int i = 0; i < 2; i++) {
+        ops[i].index = (int16_t)i;
+        for (int k = 0; k < ENG_MAX_CONSUMERS; k++)
+            ops[i].consumers[k].index = -1;
+        ops[i].fused_parent.index = -1;
+    }
+    ops[0].type = ENG_OP_PDP;
+    ops[0].dependency_count = 0;
+    ops[0].consumers[ENG_OP_BDMA] = (eng_consumer){1, ENG_EVENT_COMPLETED, 0};
+    ops[0].layer = 0;
+    eng_pdp_op *pd = &ops[0].u.pdp;
+    pd->pool_mode = ENG_POOL_MAX;
+    pd->precision = ENG_INT8;
+    pd->pool_width = pd->pool_height = 2;
+    pd->stride_x = pd->stride_y = 2;
+    pd->src = (eng_cube){.mem_type = ENG_MEM_DRAM, .layout = ENG_LAYOUT_FEATURE, .precision = ENG_INT8, .mem = 0,
+                         .size = 512, .width = 4, .height = 4, .channel = 16, .line_stride = 128, .surf_stride = 512};
+    pd->dst = (eng_cube){.mem_type = ENG_MEM_DRAM, .layout = ENG_LAYOUT_FEATURE, .precision = ENG_INT8, .mem = 1,
+                         .offset = 64, .size = 128, .width = 2, .height = 2, .channel = 16, .line_stride = 64,
+                         .surf_stride = 128};
+    ops[1].type = ENG_OP_BDMA;
+    ops[1].dependency_count = 1;
+    ops[1].layer = 1;
+    ops[1].u.bdma.num_transfers = 1;
+    ops[1].u.bdma.transfers[0] = (eng_bdma_transfer){.src_mem = 1, .dst_mem = 0, .src_offset = 64, .line_size = 64,
+                                                     .line_repeat = 2, .surface_repeat = 1};
+    uint8_t rec[2][ENG_OP_RECORD_BYTES];
+    eng_op_encode(&ops[0], rec[0]);
+    eng_op_encode(&ops[1], rec[1]);
+
+    ldb_builder *b;
+    CHECK_OK(ldb_builder_create(&b));
+    ldb_add_memory(b, &(ldb_memory){.name = "act", .size = 1024, .alignment = 64, .flags = LDB_MEM_ALLOC,
+                                    .pool = LDB_POOL_LOCAL_DRAM, .bind_id = LDB_NONE, .tensor = LDB_NONE,
+                                    .blob = LDB_NONE});
+    ldb_add_address(b, &(ldb_address){.mem = 0, .offset = 0, .size = 512});
+    ldb_add_address(b, &(ldb_address){.mem = 0, .offset = 512, .size = 512});
+    uint32_t addr[] = {0, 1};
+    ldb_layer layers[2] = {{"MaxPool_3", "INT8", 0, 1, 1u << LDB_UNIT_PDP, LDB_NONE},
+                           {"Concat_4", "INT8", 1, 1, 1u << LDB_UNIT_BDMA, LDB_NONE}};
+    ldb_add_task(b, &(ldb_task){.type = LDB_TASK_DLA, .core = 1, .name = "dla0", .addresses = addr, .n_addresses = 2,
+                                .ops = {rec, 2, ENG_OP_RECORD_BYTES, 0}, .layers = layers, .n_layers = 2,
+                                .ops_per_unit = {[LDB_UNIT_PDP] = 1, [LDB_UNIT_BDMA] = 1}});
+    ldb_set_flags(b, LDB_FLAG_STANDALONE);
+    void *bytes;
+    size_t size;
+    CHECK_OK(ldb_finish(b, &bytes, &size));
+    ldb_builder_destroy(b);
+    ldb_view v;
+    CHECK_OK(ldb_parse(bytes, size, &v));
+    if (v.n_tasks == 1) {
+        const ldb_task *t = &v.tasks[0];
+        CHECK(t->ops.record_size == ENG_OP_RECORD_BYTES && t->ops.count == 2 && (v.flags & LDB_FLAG_STANDALONE));
+        eng_codec_limits lim = {(int)t->ops.count, (int)t->luts.count, (int)t->n_addresses};
+        eng_op back[2];
+        for (uint32_t i = 0; i < 2; i++)
+            CHECK_OK(eng_op_decode((const uint8_t *)t->ops.data + (size_t)i * t->ops.record_size,
+                                   t->ops.record_size, (int)i, &lim, &back[i]));
+        CHECK(back[0].type == ENG_OP_PDP && back[0].consumers[ENG_OP_BDMA].index == 1);
+        CHECK(back[0].u.pdp.pool_mode == ENG_POOL_MAX && back[0].u.pdp.dst.offset == 64);
+        CHECK(back[0].u.pdp.src.surf_stride == 512 && back[0].u.pdp.dst.mem == 1);
+        CHECK(back[1].type == ENG_OP_BDMA && back[1].dependency_count == 1 && back[1].layer == 1);
+        CHECK(back[1].u.bdma.transfers[0].line_repeat == 2 && back[1].u.bdma.transfers[0].src_offset == 64);
+        /* the engine's own check of buffer indices against the task's address list */
+        lim.n_bufs = 1;
+        CHECK_STATUS(eng_op_decode(t->ops.data, t->ops.record_size, 0, &lim, &back[0]), DLA_ERR_FORMAT);
+    }
+    ldb_view_free(&v);
+    free(bytes);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--write") == 0) { /* the sample for the `dla inspect` test */
@@ -613,5 +691,6 @@ int main(int argc, char **argv)
     test_builder_errors();
     test_describe();
     test_public_api();
+    test_engine_records();
     return TEST_RESULT();
 }

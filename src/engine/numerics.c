@@ -1,5 +1,5 @@
 /* engine numerics: round-half-away-from-zero shifts, saturation, converters, the DLA's FP16 rules, scale/shift
- * derivation, feature-layout checks and the on-the-fly pipe (see numerics.h and docs/numerics.md). */
+ * derivation and the on-the-fly pipe (see numerics.h and docs/numerics.md). */
 #include "engine/numerics.h"
 
 #include <math.h>
@@ -154,58 +154,6 @@ dla_status eng_scale_shift(double s, int max_shift, int16_t *n, uint8_t *m)
         }
     }
     return DLA_OK; /* unreachable: k = 0 always fits after the check above */
-}
-
-/* ---- feature layout -------------------------------------------------------------------------------------- */
-
-uint64_t eng_feat_extent(const eng_cube *c)
-{
-    int bpe = eng_prec_bytes(c->precision);
-    if (!bpe || !c->width || !c->height || !c->channel)
-        return 0;
-    uint64_t surfaces = ((uint64_t)c->channel * (uint64_t)bpe + ENG_ATOM_BYTES - 1) / ENG_ATOM_BYTES;
-    return (surfaces - 1) * c->surf_stride + (uint64_t)(c->height - 1) * c->line_stride +
-           (uint64_t)c->width * ENG_ATOM_BYTES;
-}
-
-dla_status eng_feat_check(const eng_ctx *ctx, const eng_op *op, const eng_cube *c, int want_prec, const char *what)
-{
-    if (c->mem_type == ENG_MEM_HW)
-        return base_error(DLA_ERR_FORMAT, "engine op %d: %s must be in memory here, not on the fly (mem type HW)",
-                          op->index, what);
-    if (c->mem_type != ENG_MEM_DRAM && c->mem_type != ENG_MEM_SRAM)
-        return base_error(DLA_ERR_FORMAT, "engine op %d: %s has mem type %u; valid: 0 DRAM, 1 SRAM, 2 HW", op->index,
-                          what, c->mem_type);
-    if (c->layout != ENG_LAYOUT_FEATURE)
-        return base_error(DLA_ERR_FORMAT, "engine op %d: %s has layout %u; this unit reads the FEATURE layout (0)",
-                          op->index, what, c->layout);
-    if (!eng_prec_bytes(c->precision))
-        return base_error(DLA_ERR_FORMAT, "engine op %d: %s has precision %u; valid: 0 INT8, 1 INT16, 2 FP16",
-                          op->index, what, c->precision);
-    if (want_prec >= 0 && c->precision != want_prec)
-        return base_error(DLA_ERR_FORMAT, "engine op %d: %s has precision %u; the op expects %d", op->index, what,
-                          c->precision, want_prec);
-    if (!c->width || !c->height || !c->channel)
-        return base_error(DLA_ERR_FORMAT, "engine op %d: %s has an empty shape %ux%ux%u (CxHxW)", op->index, what,
-                          c->channel, c->height, c->width);
-    if (c->offset % ENG_ATOM_BYTES || c->line_stride % ENG_ATOM_BYTES || c->surf_stride % ENG_ATOM_BYTES)
-        return base_error(DLA_ERR_FORMAT,
-                          "engine op %d: %s offset %u / line_stride %u / surf_stride %u must be multiples of 32",
-                          op->index, what, c->offset, c->line_stride, c->surf_stride);
-    uint64_t row = (uint64_t)c->width * ENG_ATOM_BYTES;
-    if (c->height > 1 && c->line_stride < row)
-        return base_error(DLA_ERR_FORMAT, "engine op %d: %s line_stride %u is below a row's %llu bytes", op->index,
-                          what, c->line_stride, (unsigned long long)row);
-    uint64_t surf = (uint64_t)(c->height - 1) * c->line_stride + row;
-    if (eng_feat_atom(c->precision) < c->channel && c->surf_stride < surf)
-        return base_error(DLA_ERR_FORMAT, "engine op %d: %s surf_stride %u is below a surface's %llu bytes",
-                          op->index, what, c->surf_stride, (unsigned long long)surf);
-    BASE_TRY(eng_cube_check(ctx, op, c, what));
-    uint64_t ext = eng_feat_extent(c);
-    if (ext > c->size)
-        return base_error(DLA_ERR_FORMAT, "engine op %d: %s (%ux%ux%u) spans %llu bytes but its size is %u", op->index,
-                          what, c->channel, c->height, c->width, (unsigned long long)ext, c->size);
-    return DLA_OK;
 }
 
 /* ---- pipe ------------------------------------------------------------------------------------------------ */

@@ -9,7 +9,8 @@
  *   - eng_f32_to_fp16 / eng_fp16_to_f32: the DLA's FP16 rules: round to nearest even, overflow saturates to +-65504
  *                             (never INF), NaN propagates; INF inputs read as large finite values (per unit).
  *   - eng_scale_shift:        float scale -> (int16 n, shift m) with S ~= n * 2^-m (§1.6 item 10), for the compiler.
- *   - eng_feat_*:             addressing of the native feature layout (chw32 INT8 / chw16 FP16 atoms, desc.h).
+ *   - eng_feat_*:             addressing of the native feature layout (chw32 INT8 / chw16 FP16 atoms, desc.h);
+ *                             cube validation and the other layouts are format.h's (eng_cube_map, eng_geom_at).
  *
  * Domain: integer inputs to the converters and shifts stay within +-2^47 (every DLA datapath is at most 49 bits
  * before its shift; the Y-stage 32x32 MUL uses eng_rhaz_shift on the exact int64 product).
@@ -94,7 +95,11 @@ dla_status eng_scale_shift(double s, int max_shift, int16_t *n, uint8_t *m);
 /* ---- native feature layout (desc.h): [C/atom][H][W][atom] with line/surf strides ----------------------- */
 
 /* Elements per 32-byte atom: 32 (INT8) or 16 (INT16/FP16). */
-static inline int eng_feat_atom(int precision) { return ENG_ATOM_BYTES / (eng_prec_bytes(precision) ? eng_prec_bytes(precision) : 1); }
+static inline int eng_feat_atom(int precision)
+{
+    int b = eng_prec_bytes(precision);
+    return ENG_ATOM_BYTES / (b ? b : 1);
+}
 
 /* Byte offset (from the buffer start) of element (c, h, w) of a FEATURE cube. */
 static inline uint64_t eng_feat_offset(const eng_cube *cube, int c, int h, int w)
@@ -103,14 +108,6 @@ static inline uint64_t eng_feat_offset(const eng_cube *cube, int c, int h, int w
     return (uint64_t)cube->offset + (uint64_t)(c / atom) * cube->surf_stride + (uint64_t)h * cube->line_stride +
            (uint64_t)w * ENG_ATOM_BYTES + (uint64_t)(c % atom) * (uint64_t)bpe;
 }
-
-/* Bytes a FEATURE cube spans from its offset: (surfaces-1)*surf_stride + (H-1)*line_stride + W*32. */
-uint64_t eng_feat_extent(const eng_cube *cube);
-
-/* Validates a memory FEATURE cube beyond eng_cube_check: layout, precision `want_prec` (-1: any), non-zero dims,
- * strides multiples of 32 and non-overlapping (line_stride >= W*32, surf_stride >= H*line_stride when more than
- * one surface), and eng_feat_extent <= size. Errors (DLA_ERR_FORMAT) name the op, `what` and the field. */
-dla_status eng_feat_check(const eng_ctx *ctx, const eng_op *op, const eng_cube *cube, int want_prec, const char *what);
 
 /* Little-endian 16-bit element access. */
 static inline uint16_t eng_ld_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }

@@ -247,7 +247,8 @@ static dla_status sdp_validate(const eng_ctx *ctx, const eng_op *op, sdp_run *ru
         run->H = sd->src.height;
         run->W = sd->src.width;
     }
-    if (sd->dst.mem_type != ENG_MEM_HW &&
+    int dst_hw = sd->dst.mem_type == ENG_MEM_HW;
+    if ((!dst_hw || sd->dst.channel || sd->dst.height || sd->dst.width) &&
         (sd->dst.channel != run->C || sd->dst.height != run->H || sd->dst.width != run->W))
         return base_error(DLA_ERR_FORMAT, "engine op %d (SDP): dst cube %ux%ux%u differs from the data %dx%dx%d",
                           op->index, sd->dst.channel, sd->dst.height, sd->dst.width, run->C, run->H, run->W);

@@ -289,6 +289,43 @@ static void test_shapes(void)
     }
 }
 
+/* Conv -> MaxPool -> Conv -> GlobalAveragePool: both pools run on channels-last data when shapes are static;
+ * MaxPool with pads, with ceil_mode on an odd size, and with dilation. */
+static void test_pools(void)
+{
+    int64_t xd[4] = {2, 3, 13, 11};
+    for (int kind = 0; kind < 3; kind++)
+        for (int inf = 0; inf < 2; inf++) {
+            ir_graph *g = NULL;
+            CHECK_OK(ir_graph_create(&g));
+            ir_tensor *x = input(g, IR_F32, 4, xd);
+            ir_tensor *y = unary(g, IR_OP_Relu, conv(g, x, 3, 16, 3, 1));
+            ir_node *mp = op(g, IR_OP_MaxPool, 1, &y, 4);
+            int64_t *k = base_arena_alloc(g->arena, 2 * sizeof(int64_t)), *st = base_arena_alloc(g->arena, 2 * sizeof(int64_t));
+            int64_t *pads = base_arena_alloc(g->arena, 4 * sizeof(int64_t)), *dil = base_arena_alloc(g->arena, 2 * sizeof(int64_t));
+            k[0] = k[1] = kind == 1 ? 2 : 3;
+            st[0] = st[1] = 2;
+            for (int i = 0; i < 4; i++)
+                pads[i] = kind == 0 ? 1 : 0;
+            dil[0] = dil[1] = kind == 2 ? 2 : 1;
+            mp->attrs[0] = (ir_attr){.name = "kernel_shape", .type = IR_ATTR_INTS, .n = 2, .ints = k};
+            mp->attrs[1] = (ir_attr){.name = "strides", .type = IR_ATTR_INTS, .n = 2, .ints = st};
+            mp->attrs[2] = (ir_attr){.name = "pads", .type = IR_ATTR_INTS, .n = 4, .ints = pads};
+            mp->attrs[3] = kind == 1 ? (ir_attr){.name = "ceil_mode", .type = IR_ATTR_INT, .i = 1}
+                                     : (ir_attr){.name = "dilations", .type = IR_ATTR_INTS, .n = 2, .ints = dil};
+            y = conv(g, mp->out[0], 16, 16, 3, 1);
+            ir_tensor *gap = unary(g, IR_OP_GlobalAveragePool, y);
+            CHECK_OK(ir_graph_add_output(g, gap));
+            float *xv = rand_input(2 * 3 * 13 * 11);
+            void *xs[1] = {xv};
+            char what[48];
+            snprintf(what, sizeof what, "pools kind %d infer %d", kind, inf);
+            compare(g, inf, xs, what, NULL, NULL);
+            free(xv);
+            ir_graph_destroy(g);
+        }
+}
+
 /* A float64 Conv -> Relu is planned as a chain but runs node by node (the fused kernel is float32). */
 static void test_f64(void)
 {
@@ -380,7 +417,7 @@ int main(int argc, char **argv)
         const char *name;
         void (*fn)(void);
     } tests[] = {{"hand", test_hand},   {"act", test_conv_act}, {"add", test_conv_add},
-                 {"shapes", test_shapes}, {"f64", test_f64},      {"kernel", test_kernel_post}};
+                 {"shapes", test_shapes}, {"f64", test_f64},       {"pools", test_pools},      {"kernel", test_kernel_post}};
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         int want = argc < 2;
         for (int j = 1; j < argc; j++)

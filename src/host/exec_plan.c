@@ -102,8 +102,25 @@ static void plan_conv(const ir_graph *g, const int *last_use, int c, host_fuse *
     }
 }
 
-/* Whether t can live channels-last: a static 4-D float32 chain output read only by Convs (data input) and
- * fused Adds (addend). */
+/* Whether node n could run channels-last: a 2-D float32 MaxPool without Indices whose shapes are static, or a
+ * GlobalAveragePool on a 4-D float32 input. */
+static int pool_candidate(const ir_node *n)
+{
+    const ir_tensor *x = n->n_in ? n->in[0] : NULL, *y = n->n_out ? n->out[0] : NULL;
+    if (!x || !y || x->rank != 4 || x->dtype != IR_F32 || !ir_tensor_shape_known(x) || !ir_tensor_shape_known(y))
+        return 0;
+    if (n->op == IR_OP_GlobalAveragePool)
+        return 1;
+    int nd = 0;
+    const int64_t *dil = ir_attr_ints(n, "dilations", &nd);
+    for (int i = 0; i < nd; i++)
+        if (dil[i] != 1) /* oneDNN has only its reference for dilated pooling: the host's own is faster */
+            return 0;
+    return n->op == IR_OP_MaxPool && (n->n_out == 1 || !n->out[1]) && y->rank == 4;
+}
+
+/* Whether t can live channels-last: a static 4-D float32 tensor read only by Convs (data input), fused Adds
+ * (addend) and channels-last pools. */
 static int nhwc_candidate(const ir_graph *g, const host_fuse *plan, const ir_tensor *t)
 {
     if (t->rank != 4 || !ir_tensor_shape_known(t) || t->dtype != IR_F32 || (t->flags & (IR_T_OUTPUT | IR_T_INPUT)) ||
@@ -116,7 +133,8 @@ static int nhwc_candidate(const ir_graph *g, const host_fuse *plan, const ir_ten
                 continue;
             int ok = (n->op == IR_OP_Conv && j == 0 && n->in[1] && n->in[1]->rank == 4) ||
                      (plan[i].fused_into >= 0 && n->op == IR_OP_Add && plan[plan[i].fused_into].add == i &&
-                      plan[plan[i].fused_into].other == j);
+                      plan[plan[i].fused_into].other == j) ||
+                     (plan[i].nhwc_op && j == 0);
             if (!ok)
                 return 0;
         }
@@ -141,10 +159,29 @@ void host_plan_make(const ir_graph *g, const int *last_use, int fuse, int nhwc_o
     }
     if (!nhwc_ok)
         return;
-    for (int i = 0; i < g->n_nodes; i++) {
-        const ir_node *n = g->nodes[i];
-        if (n->op == IR_OP_Conv && n->n_out == 1 && n->out[0] && n->in[0] && n->in[0]->rank == 4 &&
-            n->in[0]->dtype == IR_F32 && nhwc_candidate(g, plan, plan[i].final))
-            nhwc[plan[i].final->id] = 1;
+    for (int i = 0; i < g->n_nodes; i++)
+        plan[i].nhwc_op = pool_candidate(g->nodes[i]);
+    /* a MaxPool runs channels-last only with both sides so: drop the pools whose sides are not, and the
+     * tensors that relied on them, until nothing changes */
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int i = 0; i < g->n_tensors; i++)
+            nhwc[i] = 0;
+        for (int i = 0; i < g->n_nodes; i++) {
+            const ir_node *n = g->nodes[i];
+            const ir_tensor *f = plan[i].final;
+            int produces = (n->op == IR_OP_Conv && n->n_out == 1 && f && plan[i].fused_into < 0 && n->in[0] &&
+                            n->in[0]->rank == 4 && n->in[0]->dtype == IR_F32) ||
+                           (n->op == IR_OP_MaxPool && plan[i].nhwc_op);
+            if (produces && nhwc_candidate(g, plan, f))
+                nhwc[f->id] = 1;
+        }
+        for (int i = 0; i < g->n_nodes; i++) {
+            const ir_node *n = g->nodes[i];
+            if (plan[i].nhwc_op && !(nhwc[n->in[0]->id] && (n->op != IR_OP_MaxPool || nhwc[n->out[0]->id]))) {
+                plan[i].nhwc_op = 0;
+                changed = 1;
+            }
+        }
     }
 }

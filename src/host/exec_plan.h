@@ -9,8 +9,9 @@
  *
  * Layout: a chain's final tensor (rank 4, static shape, float32) whose every reader is a Conv's data input or a
  * fused Add's addend is kept channels-last (NHWC) between the Conv that writes it and those that read it:
- * the convolutions then need no activation reorders. Such tensors are never graph outputs and nothing else
- * sees their buffers. */
+ * the convolutions then need no activation reorders. A 2-D MaxPool between such tensors runs channels-last
+ * too (in and out), and a GlobalAveragePool reads one (its N x C x 1 x 1 output is the same either way). Such
+ * tensors are never graph outputs and nothing else sees their buffers. */
 #ifndef DLA_HOST_EXEC_PLAN_H
 #define DLA_HOST_EXEC_PLAN_H
 
@@ -24,6 +25,7 @@ typedef struct host_fuse {
     int act_kind;    /* K_ACT_* */
     float lo, hi;    /* K_ACT_CLIP bounds */
     ir_tensor *final; /* the chain's output (the Conv's own output when nothing is fused) */
+    int nhwc_op;     /* a MaxPool (channels-last in and out) or GlobalAveragePool (channels-last in) */
 } host_fuse;
 
 /* Fills plan (one entry per node of g, toposorted) and nhwc (one flag per tensor). last_use: per tensor the

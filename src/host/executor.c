@@ -4,6 +4,7 @@
  * exec_plan.h). */
 #include "host/exec_plan.h"
 #include "host/host.h"
+#include "ir/pool_geom.h"
 #include "kernels/kernels.h"
 
 #include <omp.h>
@@ -171,7 +172,7 @@ static void profile_report(const host_exec *x)
     }
     double rs = k_state_reorder_seconds(x->ctx.kernel_state);
     if (rs > 0)
-        base_log(lv, "profile: of which conv reorders %.3f ms/run (activations; weights once)", rs * 1e3 / x->runs);
+        base_log(lv, "profile: of which activation reorders around convolutions %.3f ms/run", rs * 1e3 / x->runs);
 }
 
 static void profile_add(host_exec *x, const char *name, double s)
@@ -350,6 +351,53 @@ static dla_status run_conv_chain(host_exec *x, int c)
     return st;
 }
 
+/* A MaxPool / GlobalAveragePool on a channels-last input (plan nhwc_op): MaxPool writes channels-last too. */
+static dla_status run_nhwc_pool(host_exec *x, ir_node *n)
+{
+    ir_tensor *in = n->in[0], *out = n->out[0];
+    BASE_TRY(alloc_outputs(x, n));
+    if (n->op == IR_OP_GlobalAveragePool) {
+        k_f32_global_avgpool_nhwc(in->dims[0], in->dims[1], in->dims[2] * in->dims[3], in->data, out->data);
+        return DLA_OK;
+    }
+    ir_pool_geom pg;
+    BASE_TRY(ir_pool_geom_get(n, in, &pg));
+    k_pool_desc d = {.nsp = 2, .n = in->dims[0], .c = in->dims[1]};
+    int ok = pg.nsp == 2;
+    for (int i = 0; ok && i < 2; i++) {
+        d.in[i] = in->dims[2 + i];
+        d.out[i] = out->dims[2 + i];
+        d.k[i] = pg.k[i];
+        d.stride[i] = pg.s[i];
+        d.dil[i] = pg.d[i];
+        d.pad_l[i] = pg.pb[i];
+        /* the end pad that makes oneDNN's output size ours (ceil_mode may need more than pe) */
+        d.pad_r[i] = (d.out[i] - 1) * d.stride[i] + d.dil[i] * (d.k[i] - 1) + 1 - d.in[i] - d.pad_l[i];
+        ok = d.pad_r[i] >= 0 && d.pad_l[i] < d.k[i] && d.pad_r[i] < d.k[i];
+    }
+    if (ok && k_f32_maxpool_nhwc(x->ctx.kernel_state, &d, in->data, out->data) == DLA_OK)
+        return DLA_OK;
+    base_clear_error();
+    /* a window oneDNN refuses: the host's own MaxPool on plain copies */
+    size_t bi = ir_tensor_nbytes(in), bo = ir_tensor_nbytes(out);
+    float *pin = malloc(bi + 1), *pout = malloc(bo + 1);
+    void *keep_in = in->data, *keep_out = out->data;
+    dla_status st = pin && pout ? DLA_OK : ir_node_error(n, DLA_ERR_NOMEM, "out of memory for a MaxPool copy");
+    if (st == DLA_OK) {
+        copy_layout(in, keep_in, 1, pin, 0);
+        in->data = pin;
+        out->data = pout;
+        st = host_exec_node(&x->ctx, n);
+        in->data = keep_in;
+        out->data = keep_out;
+        if (st == DLA_OK)
+            copy_layout(out, pout, 0, keep_out, 1);
+    }
+    free(pin);
+    free(pout);
+    return st;
+}
+
 /* Whether node i runs through run_conv_chain (something fused, or channels-last activations around it). */
 static int is_chain(const host_exec *x, int i)
 {
@@ -377,6 +425,10 @@ dla_status host_exec_run(host_exec *x)
         dla_status st = DLA_OK;
         if (p->fused_into >= 0) {
             /* ran inside its Conv's chain */
+        } else if (p->nhwc_op) {
+            st = ir_infer_node(n);
+            if (st == DLA_OK)
+                st = run_nhwc_pool(x, n);
         } else if (is_chain(x, i)) {
             st = ir_infer_node(n);
             if (st == DLA_OK)
@@ -397,7 +449,7 @@ dla_status host_exec_run(host_exec *x)
             profile_add(x, n->op == IR_OP_Conv ? chain_name(p) : ir_op_name(n->op), dt);
             if (x->profile > 1) {
                 x->node_s[i] += dt;
-                if (n->op == IR_OP_Conv)
+                if (n->op == IR_OP_Conv || (n->op == IR_OP_MaxPool && p->nhwc_op))
                     x->node_impl[i] = k_state_last_impl(x->ctx.kernel_state);
             }
         }

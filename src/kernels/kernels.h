@@ -75,7 +75,8 @@ dla_status k_f32_conv_post(k_state *s, const k_conv_desc *d, const k_conv_post *
                            const float *w, int w_const, const float *b, float *y);
 
 /* Profiling counters (only kept while DLA_PROFILE is set in the environment when the state is created):
- * seconds spent in activation reorders (src in, dst out, addend in) since the state was created. */
+ * seconds spent in activation reorders around convolutions (src in, dst out, addend in; not the cached weight
+ * reorders) since the state was created. */
 double k_state_reorder_seconds(const k_state *s);
 
 /* Transposed convolution (ONNX ConvTranspose). x: n x c_in x in..., w: c_in x c_out/group x k... (ONNX layout),
@@ -88,6 +89,21 @@ dla_status k_f32_deconv(k_state *s, const k_conv_desc *d, const float *x, const 
 /* Plain C references (the specification; slow): same contracts as above. */
 void k_f32_conv_ref(const k_conv_desc *d, const float *x, const float *w, const float *b, float *y);
 void k_f32_deconv_ref(const k_conv_desc *d, const float *x, const float *w, const float *b, float *y);
+
+/* ---- pooling on channels-last activations (dnnl_pool.c): the host executor's NHWC chains ------------------- */
+
+typedef struct k_pool_desc {
+    int nsp;                       /* spatial dims: 1, 2 or 3 */
+    int64_t n, c;
+    int64_t in[K_MAX_SPATIAL], out[K_MAX_SPATIAL], k[K_MAX_SPATIAL], stride[K_MAX_SPATIAL];
+    int64_t dil[K_MAX_SPATIAL];    /* ONNX dilation: 1 = dense */
+    int64_t pad_l[K_MAX_SPATIAL];  /* begin pads */
+    int64_t pad_r[K_MAX_SPATIAL];  /* end pads such that out = (in + pad_l + pad_r - dil*(k-1) - 1) / stride + 1 */
+} k_pool_desc;
+/* Max pooling, x and y channels-last (N, spatial..., C); padding never wins the max. */
+dla_status k_f32_maxpool_nhwc(k_state *s, const k_pool_desc *d, const float *x, float *y);
+/* Global average pooling: x channels-last (N, spatial..., C) -> y (N, C) (the same bytes as N x C x 1 x 1). */
+void k_f32_global_avgpool_nhwc(int64_t n, int64_t c, int64_t spatial, const float *x, float *y);
 
 /* ---- matrix products (dnnl_matmul.c) ------------------------------------------------------------------- */
 

@@ -142,13 +142,14 @@ static dla_status prim_fill(k_state *s, k_prim *p, const dnnl_memory_desc_t *src
     const dnnl_memory_desc_t *b = dnnl_primitive_desc_query_md(p->pd, dnnl_query_weights_md, 1);
     const dnnl_memory_desc_t *dst = dnnl_primitive_desc_query_md(p->pd, dnnl_query_dst_md, 0);
     BASE_TRY(mem_new(s, src, &p->m_src));
-    BASE_TRY(mem_new(s, w, &p->m_w));
+    if (w && w->ndims > 0) /* pooling has none */
+        BASE_TRY(mem_new(s, w, &p->m_w));
     BASE_TRY(mem_new(s, dst, &p->m_dst));
     if (b && b->ndims > 0)
         BASE_TRY(mem_new(s, b, &p->m_b));
     p->src_bytes = dnnl_memory_desc_get_size(src);
     p->dst_bytes = dnnl_memory_desc_get_size(dst);
-    p->w_bytes = dnnl_memory_desc_get_size(w);
+    p->w_bytes = w ? dnnl_memory_desc_get_size(w) : 0;
     if (src_u && !dnnl_memory_desc_equal(src_u, src)) {
         BASE_TRY(k_reorder_new(s, src_u, src, &p->rd_src));
         BASE_TRY(mem_new(s, src_u, &p->m_src_u));
@@ -224,6 +225,13 @@ dla_status k_exec(k_state *s, dnnl_primitive_t p, int nargs, const dnnl_exec_arg
     return DLA_OK;
 }
 
+/* A weights reorder (not counted in reorder_s: cached, done once per constant) */
+static dla_status reorder_weights(k_state *s, dnnl_primitive_t rd, dnnl_memory_t src, dnnl_memory_t dst)
+{
+    dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}};
+    return k_exec(s, rd, 2, args);
+}
+
 dla_status k_reorder(k_state *s, dnnl_primitive_t rd, dnnl_memory_t src, dnnl_memory_t dst)
 {
     dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}};
@@ -260,7 +268,7 @@ dla_status k_weights(k_state *s, k_prim *p, const void *w, size_t user_bytes, in
         if (!buf)
             return base_error(DLA_ERR_NOMEM, "out of memory reordering weights (%zu bytes)", p->w_bytes);
         K_DNNL_TRY(dnnl_memory_set_data_handle(p->m_w, buf), "set data handle");
-        BASE_TRY(k_reorder(s, p->rd_w, p->m_w_u, p->m_w));
+        BASE_TRY(reorder_weights(s, p->rd_w, p->m_w_u, p->m_w));
         *out = p->m_w;
         return DLA_OK;
     }
@@ -281,7 +289,7 @@ dla_status k_weights(k_state *s, k_prim *p, const void *w, size_t user_bytes, in
     const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(p->pd, dnnl_query_weights_md, 0);
     dnnl_memory_t mem;
     K_DNNL_TRY(dnnl_memory_create(&mem, md, s->eng, DNNL_MEMORY_ALLOCATE), "weights memory creation");
-    dla_status st = k_reorder(s, p->rd_w, p->m_w_u, mem);
+    dla_status st = reorder_weights(s, p->rd_w, p->m_w_u, mem);
     if (st != DLA_OK) {
         dnnl_memory_destroy(mem);
         return st;

@@ -91,6 +91,63 @@ static int i_asc(const void *pa, const void *pb)
     return a->i != b->i ? (a->i < b->i ? -1 : 1) : by_idx(a, b);
 }
 
+/* A bounded max-heap under `cmp` (the root is the item ranked last among those kept): selecting k of d items
+ * costs O(d log k) time and O(k) memory instead of sorting all d (detector heads: k = 1000 of ~24 M scores). */
+static void heap_sift_down(topk_item *h, int64_t n, int64_t i, int (*cmp)(const void *, const void *))
+{
+    for (;;) {
+        int64_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && cmp(&h[l], &h[m]) > 0)
+            m = l;
+        if (r < n && cmp(&h[r], &h[m]) > 0)
+            m = r;
+        if (m == i)
+            return;
+        topk_item t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void heap_push(topk_item *h, int64_t n, topk_item it, int (*cmp)(const void *, const void *))
+{
+    int64_t i = n;
+    h[i] = it;
+    while (i > 0) {
+        int64_t p = (i - 1) / 2;
+        if (cmp(&h[i], &h[p]) <= 0)
+            return;
+        topk_item t = h[i];
+        h[i] = h[p];
+        h[p] = t;
+        i = p;
+    }
+}
+
+/* Selects the first k of the d items at x[base + j * inner] in `cmp` order into sel[0..k), sorted. */
+static void topk_select(const ir_tensor *x, size_t base, int64_t inner, int64_t d, int64_t k, int is_float,
+                        int (*cmp)(const void *, const void *), topk_item *sel)
+{
+    int64_t n = 0;
+    for (int64_t j = 0; j < d; j++) {
+        size_t i = base + (size_t)(j * inner);
+        topk_item it = {0};
+        it.idx = j;
+        if (is_float)
+            it.f = ir_get_f64(x->dtype, x->data, i);
+        else
+            it.i = ir_get_i64(x->dtype, x->data, i);
+        if (n < k) {
+            heap_push(sel, n++, it, cmp);
+        } else if (cmp(&it, &sel[0]) < 0) {
+            sel[0] = it;
+            heap_sift_down(sel, n, 0, cmp);
+        }
+    }
+    qsort(sel, (size_t)n, sizeof *sel, cmp);
+}
+
 dla_status host_topk(host_ctx *ctx, ir_node *n)
 {
     const ir_tensor *x = n->in[0];
@@ -108,22 +165,14 @@ dla_status host_topk(host_ctx *ctx, ir_node *n)
     size_t es = ir_dtype_size(x->dtype);
     if (k == 0 || outer * inner == 0)
         return DLA_OK;
-    topk_item *items = malloc(sizeof *items * (size_t)d);
+    topk_item *items = malloc(sizeof *items * (size_t)k);
     if (!items)
-        return ir_node_error(n, DLA_ERR_NOMEM, "cannot allocate TopK work space for %lld values", (long long)d);
+        return ir_node_error(n, DLA_ERR_NOMEM, "cannot allocate TopK work space for %lld values", (long long)k);
     /* sorted = 0 allows any order; the sorted order is one of them */
     for (int64_t g = 0; g < outer * inner; g++) {
         int64_t o = g / inner, in = g % inner;
         size_t base = (size_t)(o * d * inner + in), obase = (size_t)(o * k * inner + in);
-        for (int64_t j = 0; j < d; j++) {
-            size_t i = base + (size_t)(j * inner);
-            items[j].idx = j;
-            if (is_float)
-                items[j].f = ir_get_f64(x->dtype, x->data, i);
-            else
-                items[j].i = ir_get_i64(x->dtype, x->data, i);
-        }
-        qsort(items, (size_t)d, sizeof *items, cmp);
+        topk_select(x, base, inner, d, k, is_float, cmp, items);
         for (int64_t j = 0; j < k; j++) {
             size_t oi = obase + (size_t)(j * inner);
             if (vals)

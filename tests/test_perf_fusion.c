@@ -326,6 +326,33 @@ static void test_pools(void)
         }
 }
 
+/* 1-D and 3-D convolutions: Conv -> Add (addend read again later: copied) -> Clip. */
+static void test_other_ranks(void)
+{
+    for (int nsp = 1; nsp <= 3; nsp += 2) {
+        int64_t xd[5] = {1, 4, 6, 5, 7}, wd[5] = {4, 4, 3, 3, 3}, bd[1] = {4};
+        int64_t *pads = NULL;
+        ir_graph *g = NULL;
+        CHECK_OK(ir_graph_create(&g));
+        ir_tensor *x = input(g, IR_F32, 2 + nsp, xd);
+        ir_tensor *a = unary(g, IR_OP_Relu, x);
+        ir_tensor *in[3] = {a, cst(g, 2 + nsp, wd, NULL), cst(g, 1, bd, NULL)};
+        ir_node *c = op(g, IR_OP_Conv, 3, in, 1);
+        pads = base_arena_alloc(g->arena, 6 * sizeof(int64_t));
+        for (int i = 0; i < 6; i++)
+            pads[i] = 1;
+        c->attrs[0] = (ir_attr){.name = "pads", .type = IR_ATTR_INTS, .n = 2 * nsp, .ints = pads};
+        ir_tensor *s = clip(g, binary(g, IR_OP_Add, c->out[0], a), -0.5f, 0.75f);
+        CHECK_OK(ir_graph_add_output(g, binary(g, IR_OP_Mul, s, a)));
+        float *xv = rand_input(4 * 6 * 5 * 7);
+        void *xs[1] = {xv};
+        for (int inf = 0; inf < 2; inf++)
+            compare(g, inf, xs, nsp == 1 ? "conv1d+add+clip" : "conv3d+add+clip", NULL, NULL);
+        free(xv);
+        ir_graph_destroy(g);
+    }
+}
+
 /* A float64 Conv -> Relu is planned as a chain but runs node by node (the fused kernel is float32). */
 static void test_f64(void)
 {
@@ -417,7 +444,7 @@ int main(int argc, char **argv)
         const char *name;
         void (*fn)(void);
     } tests[] = {{"hand", test_hand},   {"act", test_conv_act}, {"add", test_conv_add},
-                 {"shapes", test_shapes}, {"f64", test_f64},       {"pools", test_pools},      {"kernel", test_kernel_post}};
+                 {"shapes", test_shapes}, {"f64", test_f64},       {"pools", test_pools}, {"ranks", test_other_ranks},      {"kernel", test_kernel_post}};
     for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         int want = argc < 2;
         for (int j = 1; j < argc; j++)

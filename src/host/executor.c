@@ -232,14 +232,14 @@ static dla_status alloc_outputs(host_exec *x, ir_node *n)
     return DLA_OK;
 }
 
-/* Copies a float32 4-D tensor between plain (N, C, H, W) and channels-last storage. */
+/* Copies t's float32 data; between plain (N, C, H, W) and channels-last storage when the flags differ (4-D). */
 static void copy_layout(const ir_tensor *t, const float *src, int src_nhwc, float *dst, int dst_nhwc)
 {
-    size_t n = (size_t)t->dims[0], c = (size_t)t->dims[1], sp = (size_t)t->dims[2] * (size_t)t->dims[3];
-    if (src_nhwc == dst_nhwc) {
-        memcpy(dst, src, n * c * sp * sizeof(float));
+    if (src_nhwc == dst_nhwc || t->rank != 4) {
+        memcpy(dst, src, ir_tensor_nbytes(t));
         return;
     }
+    size_t n = (size_t)t->dims[0], c = (size_t)t->dims[1], sp = (size_t)t->dims[2] * (size_t)t->dims[3];
     for (size_t b = 0; b < n; b++) {
         const float *s = src + b * c * sp;
         float *d = dst + b * c * sp;

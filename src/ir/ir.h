@@ -173,6 +173,14 @@ dla_status ir_graph_toposort(ir_graph *g);
 /* Structural checks: arity, attribute types, dtypes known, every tensor produced once. */
 dla_status ir_graph_verify(const ir_graph *g);
 
+/* ---- subgraphs (subgraph.c) ----------------------------------------------------------------------------- */
+
+/* A new graph (*out, the caller's) holding copies of g's nodes node_ids[0..n_nodes) (names, op, opset and deep-copied
+ * attributes), their constant inputs with data, as graph inputs every other input no listed node produces (in
+ * node order), and as graph outputs every tensor they produce that g outputs (in g's order) or an unlisted node
+ * reads. Toposorted and inferred where possible. Errors: an id out of range or listed twice. */
+dla_status ir_graph_extract(const ir_graph *g, const int *node_ids, int n_nodes, ir_graph **out);
+
 /* ---- tensors (tensor.c) --------------------------------------------------------------------------------- */
 
 int64_t ir_tensor_numel(const ir_tensor *t);   /* -1 if the shape is not fully known */

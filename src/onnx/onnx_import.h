@@ -37,4 +37,20 @@ dla_status onnx_read_tensor_pb(const void *bytes, size_t size, const char *origi
 dla_status onnx_read_tensor_pb_file(const char *path, ir_dtype *dtype, int *rank, int64_t *dims, void **data,
                                     char **name);
 
+/* ---- export (export.c, export_forms.c) ------------------------------------------------------------------ */
+
+typedef struct onnx_export_options {
+    int opset; /* 0: automatic (the largest node opset; 18 is lowered to 17 when every node can be written at 17);
+                * else the opset to write (not below the automatic one): nodes are converted forward to it */
+} onnx_export_options;
+
+/* Serializes g as an ONNX ModelProto (IR version 8, producer "dlakit") into a malloc'd buffer (*bytes, the
+ * caller frees; *size bytes): nodes written in their form at the export opset (attributes that became inputs
+ * and similar changes are converted), constants as raw_data initializers, inputs/outputs with type and shape.
+ * g is only read. onnx_import() of the bytes gives back an equivalent graph. */
+dla_status onnx_export(const ir_graph *g, void **bytes, size_t *size);
+dla_status onnx_export_ex(const ir_graph *g, const onnx_export_options *opt, void **bytes, size_t *size);
+/* onnx_export_ex() into the file at path (written atomically). opt may be NULL. */
+dla_status onnx_export_file(const ir_graph *g, const onnx_export_options *opt, const char *path);
+
 #endif

@@ -119,27 +119,32 @@ static int pool_candidate(const ir_node *n)
     return n->op == IR_OP_MaxPool && (n->n_out == 1 || !n->out[1]) && y->rank == 4;
 }
 
-/* Whether t can live channels-last: a static 4-D float32 tensor read only by Convs (data input), fused Adds
- * (addend) and channels-last pools. */
-static int nhwc_candidate(const ir_graph *g, const host_fuse *plan, const ir_tensor *t)
+/* Marks in ok[] (per tensor) whether every reader of the tensor can take channels-last data: Convs (data
+ * input), fused Adds (addend) and channels-last pools. One pass over the graph. */
+static void readers_ok(const ir_graph *g, const host_fuse *plan, unsigned char *ok)
 {
-    if (t->rank != 4 || !ir_tensor_shape_known(t) || t->dtype != IR_F32 || (t->flags & (IR_T_OUTPUT | IR_T_INPUT)) ||
-        t->n_consumers < 1)
-        return 0;
+    for (int i = 0; i < g->n_tensors; i++)
+        ok[i] = 1;
     for (int i = 0; i < g->n_nodes; i++) {
         const ir_node *n = g->nodes[i];
         for (int j = 0; j < n->n_in; j++) {
-            if (n->in[j] != t)
+            if (!n->in[j])
                 continue;
-            int ok = (n->op == IR_OP_Conv && j == 0 && n->in[1] && n->in[1]->rank == 4) ||
-                     (plan[i].fused_into >= 0 && n->op == IR_OP_Add && plan[plan[i].fused_into].add == i &&
-                      plan[plan[i].fused_into].other == j) ||
-                     (plan[i].nhwc_op && j == 0);
-            if (!ok)
-                return 0;
+            int fine = (n->op == IR_OP_Conv && j == 0 && n->in[1] && n->in[1]->rank == 4) ||
+                       (plan[i].fused_into >= 0 && n->op == IR_OP_Add && plan[plan[i].fused_into].add == i &&
+                        plan[plan[i].fused_into].other == j) ||
+                       (plan[i].nhwc_op && j == 0);
+            if (!fine)
+                ok[n->in[j]->id] = 0;
         }
     }
-    return 1;
+}
+
+/* Whether t can live channels-last: a static 4-D float32 intermediate that someone reads, all readers fine. */
+static int nhwc_candidate(const ir_tensor *t, const unsigned char *ok)
+{
+    return t->rank == 4 && ir_tensor_shape_known(t) && t->dtype == IR_F32 &&
+           !(t->flags & (IR_T_OUTPUT | IR_T_INPUT)) && t->n_consumers >= 1 && ok[t->id];
 }
 
 void host_plan_make(const ir_graph *g, const int *last_use, int fuse, int nhwc_ok, host_fuse *plan,
@@ -159,6 +164,9 @@ void host_plan_make(const ir_graph *g, const int *last_use, int fuse, int nhwc_o
     }
     if (!nhwc_ok)
         return;
+    unsigned char *ok = malloc((size_t)g->n_tensors + 1);
+    if (!ok) /* channels-last is an optimisation: without memory for the plan, none */
+        return;
     for (int i = 0; i < g->n_nodes; i++)
         plan[i].nhwc_op = pool_candidate(g->nodes[i]);
     /* a MaxPool runs channels-last only with both sides so: drop the pools whose sides are not, and the
@@ -167,13 +175,14 @@ void host_plan_make(const ir_graph *g, const int *last_use, int fuse, int nhwc_o
         changed = 0;
         for (int i = 0; i < g->n_tensors; i++)
             nhwc[i] = 0;
+        readers_ok(g, plan, ok);
         for (int i = 0; i < g->n_nodes; i++) {
             const ir_node *n = g->nodes[i];
             const ir_tensor *f = plan[i].final;
             int produces = (n->op == IR_OP_Conv && n->n_out == 1 && f && plan[i].fused_into < 0 && n->in[0] &&
                             n->in[0]->rank == 4 && n->in[0]->dtype == IR_F32) ||
                            (n->op == IR_OP_MaxPool && plan[i].nhwc_op);
-            if (produces && nhwc_candidate(g, plan, f))
+            if (produces && nhwc_candidate(f, ok))
                 nhwc[f->id] = 1;
         }
         for (int i = 0; i < g->n_nodes; i++) {
@@ -184,4 +193,5 @@ void host_plan_make(const ir_graph *g, const int *last_use, int fuse, int nhwc_o
             }
         }
     }
+    free(ok);
 }

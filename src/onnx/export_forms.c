@@ -276,7 +276,7 @@ static dla_status resize_forms(ex_ctx *c, ex_node *e, int o)
 static dla_status softmax_forms(ex_ctx *c, ex_node *e, int o)
 {
     if (o >= 13 || c->opset < 13)
-        return DLA_OK;
+        return ex_emit(c, e);
     const ir_node *n = e->src;
     int64_t axis = ir_attr_int(n, "axis", 1);
     int rank = n->in[0] ? n->in[0]->rank : -1;

@@ -209,23 +209,32 @@ static void test_hand(void)
 
 /* ---- fused vs unfused ------------------------------------------------------------------------------------ */
 
-/* Conv -> Relu, Conv -> Clip(0, 6) on a 3x3 conv, with and without static shapes (channels-last needs them). */
+/* Conv -> Relu, Conv -> Clip(0, 0.5), Conv -> SiLU (Mul(y, Sigmoid(y)) in both orders) on a 3x3 conv, with and
+ * without static shapes (channels-last needs them). */
 static void test_conv_act(void)
 {
     int64_t xd[4] = {1, 8, 9, 7};
-    for (int kind = 0; kind < 2; kind++)
-        for (int inf = kind; inf < 2; inf++) { /* Relu with and without static shapes, Clip with */
+    static const char *names[4] = {"conv+relu", "conv+clip", "conv+silu", "conv+silu (mul order 2)"};
+    for (int kind = 0; kind < 4; kind++)
+        for (int inf = kind == 0 ? 0 : 1; inf < 2; inf++) { /* Relu with and without static shapes */
             ir_graph *g = NULL;
             CHECK_OK(ir_graph_create(&g));
             ir_tensor *x = input(g, IR_F32, 4, xd);
             ir_tensor *y = conv(g, x, 8, 16, 3, 1);
-            y = kind ? clip(g, y, 0.0f, 0.5f) : unary(g, IR_OP_Relu, y);
+            if (kind >= 2) {
+                ir_tensor *sg = unary(g, IR_OP_Sigmoid, y);
+                y = kind == 2 ? binary(g, IR_OP_Mul, y, sg) : binary(g, IR_OP_Mul, sg, y);
+            } else {
+                y = kind ? clip(g, y, 0.0f, 0.5f) : unary(g, IR_OP_Relu, y);
+            }
             /* a second conv so the first's output can stay channels-last */
             y = conv(g, y, 16, 8, 3, 2);
             CHECK_OK(ir_graph_add_output(g, unary(g, IR_OP_Relu, y)));
             float *xv = rand_input(8 * 9 * 7);
             void *xs[1] = {xv};
-            compare(g, inf, xs, kind ? "conv+clip" : "conv+relu", NULL, NULL);
+            size_t pf = 0, pp = 0;
+            compare(g, inf, xs, names[kind], &pf, &pp);
+            CHECK(pf < pp); /* the chain's intermediates get no buffers */
             free(xv);
             ir_graph_destroy(g);
         }
@@ -353,37 +362,43 @@ static void test_other_ranks(void)
     }
 }
 
-/* A float64 Conv -> Relu is planned as a chain but runs node by node (the fused kernel is float32). */
+/* A float64 Conv -> Relu / SiLU is planned as a chain but runs node by node (the fused kernel is float32). */
 static void test_f64(void)
 {
     int64_t xd[4] = {1, 2, 3, 3}, wd[4] = {1, 2, 1, 1};
-    ir_graph *g = NULL;
-    CHECK_OK(ir_graph_create(&g));
-    ir_tensor *x = input(g, IR_F64, 4, xd), *w = tensor(g, "w");
-    w->dtype = IR_F64;
-    ir_tensor_set_shape(w, 4, wd);
-    CHECK_OK(ir_tensor_alloc_const(g, w));
-    ((double *)w->data)[0] = 1.0;
-    ((double *)w->data)[1] = -1.0;
-    ir_tensor *in[2] = {x, w};
-    CHECK_OK(ir_graph_add_output(g, unary(g, IR_OP_Relu, op(g, IR_OP_Conv, 2, in, 0)->out[0])));
-    double xv[18];
-    for (int i = 0; i < 18; i++)
-        xv[i] = i < 9 ? i : 4.0; /* channel 0 minus channel 1: i - 4 */
-    host_exec *ex = NULL;
-    CHECK_OK(host_exec_create(g, &(host_options){.n_threads = 1}, &ex));
-    if (ex) {
-        x->data = xv;
-        x->data_kind = IR_DATA_RUNTIME;
-        CHECK_OK(host_exec_run(ex));
-        double *y = host_exec_take_output(ex, 0);
-        CHECK(y != NULL);
-        for (int i = 0; y && i < 9; i++)
-            CHECK_NEAR(y[i], i > 4 ? i - 4 : 0, 1e-12);
-        free(y);
-        host_exec_destroy(ex);
+    for (int silu = 0; silu < 2; silu++) {
+        ir_graph *g = NULL;
+        CHECK_OK(ir_graph_create(&g));
+        ir_tensor *x = input(g, IR_F64, 4, xd), *w = tensor(g, "w");
+        w->dtype = IR_F64;
+        ir_tensor_set_shape(w, 4, wd);
+        CHECK_OK(ir_tensor_alloc_const(g, w));
+        ((double *)w->data)[0] = 1.0;
+        ((double *)w->data)[1] = -1.0;
+        ir_tensor *in[2] = {x, w};
+        ir_tensor *y = op(g, IR_OP_Conv, 2, in, 0)->out[0];
+        y = silu ? binary(g, IR_OP_Mul, y, unary(g, IR_OP_Sigmoid, y)) : unary(g, IR_OP_Relu, y);
+        CHECK_OK(ir_graph_add_output(g, y));
+        double xv[18];
+        for (int i = 0; i < 18; i++)
+            xv[i] = i < 9 ? i : 4.0; /* channel 0 minus channel 1: i - 4 */
+        host_exec *ex = NULL;
+        CHECK_OK(host_exec_create(g, &(host_options){.n_threads = 1}, &ex));
+        if (ex) {
+            x->data = xv;
+            x->data_kind = IR_DATA_RUNTIME;
+            CHECK_OK(host_exec_run(ex));
+            double *out = host_exec_take_output(ex, 0);
+            CHECK(out != NULL);
+            for (int i = 0; out && i < 9; i++) {
+                double v = i - 4.0;
+                CHECK_NEAR(out[i], silu ? v / (1.0 + exp(-v)) : (v > 0 ? v : 0), 1e-12);
+            }
+            free(out);
+            host_exec_destroy(ex);
+        }
+        ir_graph_destroy(g);
     }
-    ir_graph_destroy(g);
 }
 
 /* The kernel entry: every epilogue and layout combination against k_f32_conv plus a plain epilogue. */
@@ -401,9 +416,9 @@ static void test_kernel_post(void)
             for (size_t p = 0; p < 30; p++)
                 xt[(n * 30 + p) * 5 + c] = x[(n * 5 + c) * 30 + p];
     CHECK_OK(k_f32_conv(ks, &d, x, w, 1, b, ref));
-    for (int combo = 0; combo < 24; combo++) {
-        k_conv_post post = {.sum = combo & 1, .act = (combo >> 1) % 3, .lo = -0.25f, .hi = 0.5f,
-                            .src_nhwc = (combo / 6) & 1, .dst_nhwc = (combo / 12) & 1};
+    for (int combo = 0; combo < 32; combo++) {
+        k_conv_post post = {.sum = combo & 1, .act = (combo >> 1) & 3, .lo = -0.25f, .hi = 0.5f,
+                            .src_nhwc = (combo >> 3) & 1, .dst_nhwc = (combo >> 4) & 1};
         for (size_t n = 0; n < 2; n++) /* the addend, in y's layout */
             for (size_t c = 0; c < 7; c++)
                 for (size_t p = 0; p < sp; p++) {
@@ -421,6 +436,8 @@ static void test_kernel_post(void)
                         v = v > 0 ? v : 0;
                     else if (post.act == K_ACT_CLIP)
                         v = v < -0.25f ? -0.25f : v > 0.5f ? 0.5f : v;
+                    else if (post.act == K_ACT_SWISH)
+                        v = (float)(v / (1.0 + exp(-(double)v)));
                     float got = y[post.dst_nhwc ? (n * sp + p) * 7 + c : i];
                     if (!(fabsf(got - v) <= 1e-5f * (1 + fabsf(v))) && bad++ < 3)
                         fprintf(stderr, "post combo %d: [%zu,%zu,%zu] got %g want %g\n", combo, n, c, p, got, v);

@@ -52,11 +52,51 @@ static int activation(const ir_node *n, int *kind, float *lo, float *hi)
     return 1;
 }
 
-static void plan_conv(const ir_graph *g, const int *last_use, int c, host_fuse *plan)
+/* Conv output y read by exactly Sigmoid(y) and Mul(y, Sigmoid(y)) (either order): fuses both as swish. */
+static int plan_swish(const ir_graph *g, const int *first_use, const int *last_use, int c, host_fuse *plan)
+{
+    const ir_tensor *y = g->nodes[c]->out[0];
+    if (y->n_consumers != 2 || (y->flags & IR_T_OUTPUT) || first_use[y->id] < 0 ||
+        first_use[y->id] == last_use[y->id])
+        return 0;
+    ir_node *s = g->nodes[first_use[y->id]], *m = g->nodes[last_use[y->id]];
+    if (s->op != IR_OP_Sigmoid || s->n_in != 1 || s->n_out != 1 || !s->out[0] ||
+        sole_reader(g, s->out[0], last_use) != m || m->op != IR_OP_Mul || m->n_in != 2 || m->n_out != 1 ||
+        !m->out[0] || plan[s->id].fused_into >= 0 || plan[m->id].fused_into >= 0)
+        return 0;
+    if (!((m->in[0] == y && m->in[1] == s->out[0]) || (m->in[1] == y && m->in[0] == s->out[0])))
+        return 0;
+    host_fuse *p = &plan[c];
+    p->act = m->id;
+    p->act2 = s->id;
+    p->act_kind = K_ACT_SWISH;
+    plan[m->id].fused_into = plan[s->id].fused_into = c;
+    p->final = m->out[0];
+    return 1;
+}
+
+int host_plan_chain(const host_fuse *plan, int c, int *nodes)
+{
+    int k = 0, cand[3] = {plan[c].add, plan[c].act2, plan[c].act};
+    for (int i = 0; i < 3; i++)
+        if (cand[i] >= 0)
+            nodes[k++] = cand[i];
+    for (int i = 1; i < k; i++) /* graph order */
+        for (int j = i; j > 0 && nodes[j] < nodes[j - 1]; j--) {
+            int t = nodes[j];
+            nodes[j] = nodes[j - 1];
+            nodes[j - 1] = t;
+        }
+    return k;
+}
+
+static void plan_conv(const ir_graph *g, const int *first_use, const int *last_use, int c, host_fuse *plan)
 {
     ir_node *conv = g->nodes[c];
     host_fuse *p = &plan[c];
     p->final = conv->out[0];
+    if (plan_swish(g, first_use, last_use, c, plan))
+        return;
     ir_node *u = sole_reader(g, conv->out[0], last_use);
     if (!u || plan[u->id].fused_into >= 0)
         return;
@@ -151,17 +191,27 @@ void host_plan_make(const ir_graph *g, const int *last_use, int fuse, int nhwc_o
                     unsigned char *nhwc)
 {
     for (int i = 0; i < g->n_nodes; i++)
-        plan[i] = (host_fuse){.fused_into = -1, .add = -1, .act = -1,
+        plan[i] = (host_fuse){.fused_into = -1, .add = -1, .act = -1, .act2 = -1,
                               .final = g->nodes[i]->n_out > 0 ? g->nodes[i]->out[0] : NULL};
     for (int i = 0; i < g->n_tensors; i++)
         nhwc[i] = 0;
     if (!fuse)
         return;
+    int *first_use = malloc(sizeof(int) * ((size_t)g->n_tensors + 1));
+    if (!first_use) /* fusion is an optimisation: without memory for the plan, none */
+        return;
+    for (int i = 0; i < g->n_tensors; i++)
+        first_use[i] = -1;
+    for (int i = g->n_nodes - 1; i >= 0; i--)
+        for (int j = 0; j < g->nodes[i]->n_in; j++)
+            if (g->nodes[i]->in[j])
+                first_use[g->nodes[i]->in[j]->id] = i;
     for (int i = 0; i < g->n_nodes; i++) {
         const ir_node *n = g->nodes[i];
         if (n->op == IR_OP_Conv && n->n_out == 1 && n->out[0] && plan[i].fused_into < 0)
-            plan_conv(g, last_use, i, plan);
+            plan_conv(g, first_use, last_use, i, plan);
     }
+    free(first_use);
     if (!nhwc_ok)
         return;
     unsigned char *ok = malloc((size_t)g->n_tensors + 1);

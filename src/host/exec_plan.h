@@ -1,6 +1,7 @@
 /* Private to the host executor: the fusion and layout plan made once at host_exec_create.
  *
- * Fusion: a Conv whose output's single consumer is a Relu / Clip (constant bounds), or an Add whose other
+ * Fusion: a Conv whose output's single consumer is a Relu / Clip (constant bounds), whose output's two
+ * readers are Sigmoid(y) and Mul(y, Sigmoid(y)) (SiLU / swish), or whose single consumer is an Add whose other
  * operand is ready before the Conv runs (optionally followed by a Relu / Clip), runs as one oneDNN primitive
  * with post-ops (sum, eltwise). The fused nodes are skipped when their turn comes; the Conv's own output and the
  * Add's output never get buffers: the chain writes straight into the last fused node's output (`final`). For
@@ -20,6 +21,7 @@
 typedef struct host_fuse {
     int fused_into;  /* for a fused Add / Relu / Clip: the Conv node that runs it; -1 otherwise */
     int add, act;    /* for a Conv: the fused Add and activation node indices, -1 when none */
+    int act2;        /* K_ACT_SWISH: the Sigmoid node (act is the Mul of the Conv's output and it), else -1 */
     int other;       /* the Add's input slot (0 or 1) holding the addend */
     int inplace;     /* the addend's buffer may become the chain's output (if the executor owns it) */
     int act_kind;    /* K_ACT_* */
@@ -32,5 +34,7 @@ typedef struct host_fuse {
  * index of its last reader, -1 if none. fuse == 0 or nhwc_ok == 0 turn the parts off. */
 void host_plan_make(const ir_graph *g, const int *last_use, int fuse, int nhwc_ok, host_fuse *plan,
                     unsigned char *nhwc);
+/* The nodes fused into Conv c's chain, in graph order (at most 3); returns the count. */
+int host_plan_chain(const host_fuse *plan, int c, int *nodes);
 
 #endif

@@ -131,7 +131,8 @@ static void release_all(host_exec *x)
 
 static const char *chain_name(const host_fuse *p)
 {
-    static const char *names[2][3] = {{"Conv", "Conv+Relu", "Conv+Clip"}, {"Conv+Add", "Conv+Add+Relu", "Conv+Add+Clip"}};
+    static const char *names[2][4] = {{"Conv", "Conv+Relu", "Conv+Clip", "Conv+SiLU"},
+                                      {"Conv+Add", "Conv+Add+Relu", "Conv+Add+Clip", "Conv+Add+SiLU"}};
     return names[p->add >= 0][p->act >= 0 ? p->act_kind : 0];
 }
 
@@ -283,10 +284,9 @@ static dla_status run_conv_chain(host_exec *x, int c)
     ir_graph *g = x->g;
     ir_node *conv = g->nodes[c];
     ir_tensor *y = conv->out[0], *f = p->final;
-    int chain[2] = {p->add, p->act};
-    for (int k = 0; k < 2; k++)
-        if (chain[k] >= 0)
-            BASE_TRY(ir_infer_node(g->nodes[chain[k]]));
+    int chain[3], n_chain = host_plan_chain(x->plan, c, chain);
+    for (int k = 0; k < n_chain; k++)
+        BASE_TRY(ir_infer_node(g->nodes[chain[k]]));
     k_conv_post post = {.src_nhwc = x->nhwc[conv->in[0]->id], .dst_nhwc = x->nhwc[f->id]};
     if (!chain_fits(x, c)) {
         ir_tensor *o = p->add >= 0 ? g->nodes[p->add]->in[p->other] : NULL;
@@ -301,16 +301,16 @@ static dla_status run_conv_chain(host_exec *x, int c)
         dla_status st = host_exec_node(&x->ctx, conv);
         x->ctx.conv_post = NULL;
         BASE_TRY(st);
-        ir_tensor *prev = y;
-        for (int k = 0; k < 2; k++) {
-            if (chain[k] < 0)
-                continue;
+        for (int k = 0; k < n_chain; k++) {
             ir_node *n = g->nodes[chain[k]];
             BASE_TRY(alloc_outputs(x, n));
             BASE_TRY(host_exec_node(&x->ctx, n));
-            release(x, prev);
-            prev = n->out[0];
         }
+        /* the chain's intermediates are read by the chain only */
+        release(x, y);
+        for (int k = 0; k < n_chain; k++)
+            if (g->nodes[chain[k]]->out[0] != f)
+                release(x, g->nodes[chain[k]]->out[0]);
         return DLA_OK;
     }
     post.act = p->act >= 0 ? p->act_kind : K_ACT_NONE;

@@ -4,6 +4,7 @@
  * around each call through scratch buffers). */
 #include "kernels/k_dnnl.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,8 @@ static dla_status post_attr(const k_conv_post *post, dnnl_primitive_attr_t *out)
         st = dnnl_post_ops_append_sum(po, 1.0f);
     if (st == dnnl_success && post->act == K_ACT_RELU)
         st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f);
+    if (st == dnnl_success && post->act == K_ACT_SWISH)
+        st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_swish, 1.0f, 0.0f);
     if (st == dnnl_success && post->act == K_ACT_CLIP)
         st = dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, post->lo, post->hi);
     if (st == dnnl_success)
@@ -333,6 +336,8 @@ static dla_status ref_post(const k_conv_desc *d, const k_conv_post *post, const 
                     v = v > 0.0f ? v : 0.0f;
                 else if (post->act == K_ACT_CLIP)
                     v = v < post->lo ? post->lo : v > post->hi ? post->hi : v;
+                else if (post->act == K_ACT_SWISH)
+                    v = v / (1.0f + expf(-v));
                 y[o] = v;
             }
     free(xs);

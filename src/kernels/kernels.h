@@ -61,10 +61,11 @@ dla_status k_f32_conv(k_state *s, const k_conv_desc *d, const float *x, const fl
 
 /* Convolution with a fused epilogue and optional channels-last activations (the host executor's conv fusion):
  *     y = act(conv(x, w) + b + (sum ? y_on_entry : 0))
- * act is K_ACT_NONE, K_ACT_RELU (max(v, 0)) or K_ACT_CLIP (min(max(v, lo), hi)). src_nhwc / dst_nhwc say that x
+ * act is K_ACT_NONE, K_ACT_RELU (max(v, 0)), K_ACT_CLIP (min(max(v, lo), hi)) or K_ACT_SWISH (v * sigmoid(v),
+ * a.k.a. SiLU). src_nhwc / dst_nhwc say that x
  * / y (and the addend already in y) are stored channels-last (N, spatial..., C) instead of (N, C, spatial...);
  * shapes in d stay logical. post == NULL is k_f32_conv. */
-enum { K_ACT_NONE = 0, K_ACT_RELU = 1, K_ACT_CLIP = 2 };
+enum { K_ACT_NONE = 0, K_ACT_RELU = 1, K_ACT_CLIP = 2, K_ACT_SWISH = 3 };
 typedef struct k_conv_post {
     int sum;
     int act;

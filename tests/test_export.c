@@ -666,6 +666,79 @@ static void test_opset18(void)
     ir_graph_destroy(g);
 }
 
+/* Forms the host cannot run in their old shape (checked structurally) and the ones that cannot be converted. */
+static void test_forms_structural(void)
+{
+    ir_graph *g = NULL, *r = NULL;
+    CHECK_OK(ir_graph_create(&g));
+    g->opset = 9;
+    int64_t xd[4] = {1, 2, 3, 3}, bd[2] = {2, 3}, cd[1] = {2}, ks[2] = {2, 2};
+    float ch[2] = {1, 2};
+    input(g, "x", IR_F32, 4, xd);
+    input(g, "b", IR_F32, 2, bd);
+    cst(g, "scale", IR_F32, 1, cd, ch);
+    cst(g, "bias", IR_F32, 1, cd, ch);
+    cst(g, "mean", IR_F32, 1, cd, ch);
+    cst(g, "var", IR_F32, 1, cd, ch);
+    attr_s(g, add(g, IR_OP_Cast, "cast", 1, "x", "o_cast", 1), "to", "int32");
+    ir_node *n = add(g, IR_OP_LpPool, "lp", 1, "x", "o_lp", 2);
+    attr_f(g, n, "p", 3.0f);
+    attr_ints(g, n, "kernel_shape", 2, ks);
+    n = add(g, IR_OP_BatchNormalization, "bn", 5, "x,scale,bias,mean,var", "o_bn", 3);
+    attr_i(g, n, "is_test", 1);
+    attr_i(g, n, "spatial", 1);
+    attr_ints(g, n, "consumed_inputs", 0, ks);
+    n = add(g, IR_OP_Mul, "mul", 6, "x,b", "o_mul", 2); /* b [2,3] aligned at axis 1 of x [1,2,3,3] */
+    attr_i(g, n, "broadcast", 1);
+    attr_i(g, n, "axis", 1);
+    input(g, "idx", IR_I64, 4, xd);
+    add(g, IR_OP_Scatter, "scatter", 9, "x,idx,x", "o_scatter", 0);
+    for (int i = 0; i < g->n_nodes; i++)
+        CHECK_OK(ir_graph_add_output(g, g->nodes[i]->out[0]));
+    CHECK_OK(ir_graph_toposort(g));
+    CHECK_OK(round_trip(g, 13, &r));
+    if (r) {
+        const ir_node *c = find_node(r, "cast");
+        CHECK(c && ir_node_attr(c, "to") && ir_node_attr(c, "to")->type == IR_ATTR_INT && ir_attr_int(c, "to", 0) == 6);
+        c = find_node(r, "lp");
+        CHECK(c && ir_node_attr(c, "p")->type == IR_ATTR_INT && ir_attr_int(c, "p", 0) == 3);
+        c = find_node(r, "bn");
+        CHECK(c && c->n_attrs == 0);
+        c = find_node(r, "mul"); /* b gets trailing ones through an Unsqueeze with an axes input */
+        CHECK(c && c->n_attrs == 0 && c->in[1]->producer && c->in[1]->producer->op == IR_OP_Unsqueeze &&
+              c->in[1]->producer->n_in == 2);
+        CHECK(c && c->out[0]->rank == 4 && c->out[0]->dims[1] == 2 && c->out[0]->dims[3] == 3);
+        c = find_node(r, "scatter");
+        CHECK(c && c->op == IR_OP_ScatterElements);
+        ir_graph_destroy(r);
+    }
+    ir_graph_destroy(g);
+
+    /* no form at the export opset: tf_half_pixel_for_nn after 13, nearest Resize-10 scaling both ways */
+    CHECK_OK(ir_graph_create(&g));
+    g->opset = 11;
+    float sc[4] = {1, 1, 0.5f, 2};
+    int64_t d4[1] = {4};
+    input(g, "x", IR_F32, 4, xd);
+    cst(g, "sc", IR_F32, 1, d4, sc);
+    add(g, IR_OP_Resize, "r10", 10, "x,sc", "y10", 0);
+    CHECK_OK(ir_graph_add_output(g, T(g, "y10")));
+    CHECK_STATUS(round_trip(g, 11, &r), DLA_ERR_UNSUPPORTED);
+    CHECK(strstr(dla_last_error(), "r10") != NULL);
+    ir_graph_destroy(g);
+    CHECK_OK(ir_graph_create(&g));
+    g->opset = 11;
+    input(g, "x", IR_F32, 4, xd);
+    cst(g, "sc", IR_F32, 1, d4, sc);
+    attr_s(g, add(g, IR_OP_Resize, "rtf", 11, "x,,sc", "y", 1), "coordinate_transformation_mode",
+           "tf_half_pixel_for_nn");
+    CHECK_OK(ir_graph_add_output(g, T(g, "y")));
+    CHECK_OK(round_trip(g, 12, &r));
+    ir_graph_destroy(r);
+    CHECK_STATUS(round_trip(g, 13, &r), DLA_ERR_UNSUPPORTED);
+    ir_graph_destroy(g);
+}
+
 /* ---- libonnx-testdata round trips ----------------------------------------------------------------------- */
 
 static int n_cases, n_imported, n_ran, n_pass_before, n_pass_after, n_fail_after, n_pass_17, n_fail_17, n_skip_17;
@@ -1096,5 +1169,6 @@ int main(int argc, char **argv)
     test_round_trip();
     test_forms();
     test_opset18();
+    test_forms_structural();
     return TEST_RESULT();
 }

@@ -7,3 +7,4 @@ set_tests_properties(test_export_onnx PROPERTIES LABELS "onnx" SKIP_RETURN_CODE 
 # Real networks (cache/models torchvision exports, PaddleOCR): rewritten, then exported whole and in 3 segments.
 add_test(NAME test_export_models COMMAND test_export --models WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(test_export_models PROPERTIES LABELS "models" SKIP_RETURN_CODE 77)
+target_include_directories(test_export PRIVATE ${CMAKE_BINARY_DIR}/src/onnx/gen)

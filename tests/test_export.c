@@ -11,6 +11,7 @@
 #include "host/host.h"
 #include "ir/ir.h"
 #include "onnx/onnx_import.h"
+#include "onnx/onnx_private.h"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -427,6 +428,7 @@ static void test_round_trip(void)
     at->data_kind = IR_DATA_CONST;
     attr(g, n, "a_tensor", IR_ATTR_TENSOR)->t = at;
     CHECK_OK(ir_graph_add_output(g, T(g, "y")));
+    T(g, "y")->quant_scale = 0.125f;
     /* a constant of every dtype, as graph outputs (so they are written) */
     static const ir_dtype dts[] = {IR_F32, IR_U8, IR_I8, IR_U16, IR_I16, IR_I32, IR_I64, IR_BOOL,
                                    IR_F16, IR_F64, IR_U32, IR_U64, IR_BF16};
@@ -454,6 +456,14 @@ static void test_round_trip(void)
     CHECK_OK(onnx_export(g, &b2, &n2));
     CHECK(n1 == n2 && n1 > 0 && memcmp(b1, b2, n1) == 0); /* deterministic */
     free(b2);
+    Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, n1, b1);
+    CHECK(m && m->ir_version == 8 && m->n_opset_import == 1 && m->opset_import[0]->version == 13 &&
+          strcmp(m->producer_name, "dlakit") == 0 && m->n_metadata_props == 1);
+    if (m && m->n_metadata_props == 1)
+        CHECK(strcmp(m->metadata_props[0]->key, "dlakit.quant_scale/y") == 0 &&
+              strcmp(m->metadata_props[0]->value, "0.125") == 0);
+    if (m)
+        onnx__model_proto__free_unpacked(m, NULL);
     onnx_import_options io = {.origin = "rt"};
     CHECK_OK(onnx_import(b1, n1, &io, &r));
     free(b1);

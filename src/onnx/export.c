@@ -432,6 +432,39 @@ static dla_status check_io(const ir_graph *g)
     return DLA_OK;
 }
 
+/* Explicit-quantization scales (ir_tensor.quant_scale) have no ONNX field: they go to the model's
+ * metadata_props as "dlakit.quant_scale/<tensor>" = "%.9g", in tensor order. */
+static dla_status quant_scales(ex_ctx *c, Onnx__ModelProto *m)
+{
+    const ir_graph *g = c->g;
+    size_t n = 0;
+    for (int i = 0; i < g->n_tensors; i++)
+        n += g->tensors[i]->quant_scale != 0;
+    if (!n)
+        return DLA_OK;
+    m->metadata_props = alloc(c, sizeof(Onnx__StringStringEntryProto *) * n);
+    if (!m->metadata_props)
+        return nomem();
+    for (int i = 0; i < g->n_tensors; i++) {
+        const ir_tensor *t = g->tensors[i];
+        if (t->quant_scale == 0)
+            continue;
+        Onnx__StringStringEntryProto *e = alloc(c, sizeof *e);
+        char key[600], val[64];
+        snprintf(key, sizeof key, "dlakit.quant_scale/%.500s", t->name);
+        snprintf(val, sizeof val, "%.9g", (double)t->quant_scale);
+        if (!e)
+            return nomem();
+        *e = (Onnx__StringStringEntryProto)ONNX__STRING_STRING_ENTRY_PROTO__INIT;
+        e->key = dup(c, key);
+        e->value = dup(c, val);
+        if (!e->key || !e->value)
+            return nomem();
+        m->metadata_props[m->n_metadata_props++] = e;
+    }
+    return DLA_OK;
+}
+
 static dla_status build(ex_ctx *c, Onnx__ModelProto *m)
 {
     const ir_graph *g = c->g;
@@ -466,7 +499,7 @@ static dla_status build(ex_ctx *c, Onnx__ModelProto *m)
     gp->n_input = (size_t)g->n_inputs;
     BASE_TRY(value_infos(c, g->outputs, g->n_outputs, &gp->output));
     gp->n_output = (size_t)g->n_outputs;
-    return DLA_OK;
+    return quant_scales(c, m);
 }
 
 dla_status onnx_export_ex(const ir_graph *g, const onnx_export_options *opt, void **bytes, size_t *size)

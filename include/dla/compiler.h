@@ -32,6 +32,9 @@
 
 #include <stdint.h>
 
+#include <stddef.h>
+
+#include "dla/calib.h"
 #include "dla/model.h"
 #include "dla/status.h"
 
@@ -58,6 +61,33 @@ typedef struct dla_build_options {
                                      * to the host (a round trip would cost more than it saves). 0: 3 layers /
                                      * 1,000,000 MACs; min_island_macs < 0: no island rule */
     dla_platform platform;
+
+    /* ---- building a loadable (dla_builder_build); ignored by dla_model_place ---------------------------- */
+    /* INT8 scales (with int8 set), merged in this order, a later source replacing an earlier one's entries:
+     * the Q/DQ pairs of the model, calib_cache, calib; then calib_data fills in tensors still without a scale.
+     * With no source at all, calib_random calibrates on random inputs (a latency build: logs a warning that
+     * INT8 accuracy is meaningless); without it the DLA subgraphs run FP16 (a warning says why). */
+    const char *calib_cache;           /* trtexec --calib=FILE: a TensorRT calibration cache */
+    const dla_calib *calib;            /* scales the caller made (dla/calib.h); borrowed */
+    const char *calib_data;            /* a folder of .npy inputs for the built-in calibrator (dla_model_calibrate_dir
+                                        * rules) */
+    const char *calib_method;          /* "max" (NULL), "percentile", "percentile:99.9", "entropy" */
+    int calib_random;
+    /* Precision of single layers, trtexec spelling: "name:fp16,name2:int8" (one '*' per name). A DLA subgraph
+     * runs one precision: an fp16 layer makes its subgraph FP16. */
+    const char *layer_precisions;
+    const char *precision_constraints; /* "prefer" (NULL: trtexec's DLA default), "obey" (an impossible
+                                        * layer_precisions request is an error), "none" (requests ignored) */
+    /* trtexec --inputIOFormats / --outputIOFormats: "fp32:chw" (NULL), "fp16:chw16", "int8:chw32",
+     * "fp16:dla_linear", "int8:dla_hwc4" (inputs), ... one per tensor in model order, or one for all. A network
+     * input a DLA task cannot read in its format gets a reformat HOST task (and likewise outputs). */
+    const char *input_io_formats, *output_io_formats;
+    int build_dla_standalone;          /* trtexec --buildDLAStandalone: one DLA task, no HOST task, DLA I/O
+                                        * formats only (an error names the flag otherwise); no GPU fallback */
+    const char *mem_pool_size;         /* trtexec --memPoolSize=dlaSRAM:1,dlaLocalDRAM:1024,dlaGlobalDRAM:512
+                                        * (MiB, or B/K/M/G suffixes; powers of two >= 4 KiB) */
+    const char *model_name;            /* recorded in the build info (NULL: the graph's name) */
+    const char *build_command;         /* recorded in the build info (the flags, for reproduction) */
 } dla_build_options;
 
 /* A placement: every layer of the model after the rewrites, with its device, subgraph and reason. It owns
@@ -111,6 +141,21 @@ const char *dla_placement_errors(const dla_placement *p);
  * "Layers running on DLA: {ForeignNode[first...last]} (N layers, M MACs)\n"
  * "Layers running on GPU (host fallback): Op 'name': reason\n". Owned by p. */
 const char *dla_placement_build_log(const dla_placement *p);
+
+/* ---- building a loadable ------------------------------------------------------------------------------ */
+
+/* Compiles m into a loadable (dla/loadable.h, docs/loadable.md): the rewrites and placement of dla_model_place()
+ * (m's graph is rewritten in place), INT8 scales (see calib_* above), the precision plan (per DLA subgraph: INT8
+ * when every tensor it touches has a scale and every op can run INT8, else FP16, logged with the first missing
+ * scale), the lowering of each DLA subgraph to engine operations, and one HOST task per host segment (an ONNX
+ * subgraph) plus reformat tasks at the DLA edges. On success *loadable is a malloc'd buffer of *size bytes (the
+ * caller frees it with free()); on error it is NULL and dla_last_error() / dla_model_last_error(m) say why
+ * (layers that cannot run on the DLA without allow_gpu_fallback, a bad flag value naming the flag, ...). */
+dla_status dla_builder_build(dla_model *m, const dla_build_options *opts, void **loadable, size_t *size);
+/* The same, also giving the placement (as dla_model_place() does: *placement is set, when not NULL, whenever
+ * the placement was complete, even if the build then failed; destroy it with dla_placement_destroy()). */
+dla_status dla_builder_build_placed(dla_model *m, const dla_build_options *opts, dla_placement **placement,
+                                    void **loadable, size_t *size);
 
 /* ---- the operator table (no model needed) ------------------------------------------------------------- */
 

@@ -1,0 +1,348 @@
+/* The precision plan: which DLA subgraphs run INT8 and with which per-tensor scales (tb.h has the rule).
+ *
+ * TensorRT runs a layer INT8 when the build allows INT8 and it knows the dynamic range of the layer's tensors,
+ * FP16 otherwise. dlakit decides per DLA subgraph (one loadable runs one precision): a subgraph with any
+ * tensor lacking a scale runs FP16, and the build log names that tensor so the user can see what calibration
+ * missed. --layerPrecisions and --precisionConstraints follow trtexec: under obey an impossible request is an
+ * error, under prefer a warning. */
+#include "compiler/partition.h"
+#include "compiler/tb.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+dla_status cc_parse_constraints(const char *s, cc_constraints *out)
+{
+    if (!s || !*s || strcasecmp(s, "prefer") == 0)
+        *out = CC_CONSTRAINTS_PREFER;
+    else if (strcasecmp(s, "obey") == 0)
+        *out = CC_CONSTRAINTS_OBEY;
+    else if (strcasecmp(s, "none") == 0)
+        *out = CC_CONSTRAINTS_NONE;
+    else
+        return base_error(DLA_ERR_INVALID_ARG, "--precisionConstraints: '%s' is not none, prefer or obey", s);
+    return DLA_OK;
+}
+
+/* ---- --layerPrecisions ------------------------------------------------------------------------------------ */
+
+enum { REQ_NONE = 0, REQ_FP16 = 1, REQ_INT8 = 2, REQ_OTHER = 3 };
+
+typedef struct req_spec {
+    char *name; /* one '*' wildcard allowed */
+    int req;
+    char type[16];
+    int matched;
+} req_spec;
+
+static void free_reqs(req_spec *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(s[i].name);
+    free(s);
+}
+
+static dla_status parse_reqs(const char *text, req_spec **out, int *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (!text || !*text)
+        return DLA_OK;
+    int cap = 1;
+    for (const char *c = text; *c; c++)
+        cap += *c == ',';
+    req_spec *s = calloc((size_t)cap, sizeof *s);
+    if (!s)
+        return base_error(DLA_ERR_NOMEM, "out of memory");
+    int n = 0;
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, ",");
+        char *item = strndup(p, len);
+        p += len + (p[len] == ',');
+        if (!item) {
+            free_reqs(s, n);
+            return base_error(DLA_ERR_NOMEM, "out of memory");
+        }
+        char *colon = strrchr(item, ':');
+        const char *ty = colon ? colon + 1 : "";
+        int req = strcasecmp(ty, "fp16") == 0 ? REQ_FP16 : strcasecmp(ty, "int8") == 0 ? REQ_INT8 : REQ_OTHER;
+        int known = req != REQ_OTHER || strcasecmp(ty, "fp32") == 0 || strcasecmp(ty, "bf16") == 0 ||
+                    strcasecmp(ty, "fp8") == 0 || strcasecmp(ty, "int32") == 0 || strcasecmp(ty, "int64") == 0;
+        if (!colon || colon == item || !known) {
+            dla_status st = base_error(DLA_ERR_INVALID_ARG,
+                                       "--layerPrecisions: '%s' is not NAME:TYPE (fp32, fp16, bf16, int8, ...)",
+                                       item);
+            free(item);
+            free_reqs(s, n);
+            return st;
+        }
+        *colon = '\0';
+        s[n].name = item;
+        s[n].req = req;
+        snprintf(s[n].type, sizeof s[n].type, "%s", ty);
+        n++;
+    }
+    *out = s;
+    *n_out = n;
+    return DLA_OK;
+}
+
+static int name_matches(const char *pattern, const char *name)
+{
+    const char *star = strchr(pattern, '*');
+    if (!star)
+        return strcmp(pattern, name) == 0;
+    size_t pre = (size_t)(star - pattern), post = strlen(star + 1), len = strlen(name);
+    return len >= pre + post && strncmp(pattern, name, pre) == 0 && strcmp(name + len - post, star + 1) == 0;
+}
+
+/* The request for layer `name`: an exact name wins over a wildcard. */
+static req_spec *find_req(req_spec *s, int n, const char *name)
+{
+    req_spec *wild = NULL;
+    for (int i = 0; i < n; i++) {
+        int w = strchr(s[i].name, '*') != NULL;
+        if (!w && strcmp(s[i].name, name) == 0)
+            return &s[i];
+        if (w && !wild && name_matches(s[i].name, name))
+            wild = &s[i];
+    }
+    return wild;
+}
+
+/* ---- the plan --------------------------------------------------------------------------------------------- */
+
+static int is_activation(const ir_tensor *t)
+{
+    return t && t->data_kind != IR_DATA_CONST && ir_dtype_is_float(t->dtype);
+}
+
+static int in_subgraph(const cc_placement *pl, const ir_node *n)
+{
+    const cc_node_place *np = &pl->nodes[n->id];
+    return np->device == CC_DEV_DLA && np->subgraph >= 0 ? np->subgraph : -1;
+}
+
+/* Why subgraph s cannot run INT8 (first reason into why), or 0 when it can as far as its own tensors go. */
+static int int8_blocker(const ir_graph *g, const cc_placement *pl, const cc_scale_table *scales, int s, char *why,
+                        size_t size)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = g->nodes[i];
+        if (in_subgraph(pl, n) != s)
+            continue;
+        if (!(cc_rule_for(n->op)->precisions & CC_INT8)) {
+            snprintf(why, size, "%s '%s' has no INT8 implementation on the DLA", n->op_type, n->name);
+            return 1;
+        }
+        for (int k = 0; k < n->n_in + n->n_out; k++) {
+            const ir_tensor *t = k < n->n_in ? n->in[k] : n->out[k - n->n_in];
+            float sc = 0;
+            if (!is_activation(t))
+                continue;
+            if (!scales || !cc_scale_table_find(scales, t->name, &sc) || !(sc > 0)) {
+                snprintf(why, size, "tensor '%s' (of %s '%s') has no INT8 scale", t->name, n->op_type, n->name);
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+typedef struct sg_req {
+    const ir_node *fp16, *int8, *other; /* first layer asking for each */
+    const char *other_type;
+} sg_req;
+
+/* Applies the requests of one subgraph; returns the error status under obey, DLA_OK otherwise. *want_fp16 set
+ * when an FP16 request forces the subgraph to FP16. */
+static dla_status apply_reqs(const sg_req *r, int s, int int8_ok, const char *why, cc_constraints c, int *want_fp16)
+{
+    *want_fp16 = r->fp16 != NULL;
+    int obey = c == CC_CONSTRAINTS_OBEY;
+    if (r->other) {
+        if (obey)
+            return base_error(DLA_ERR_UNSUPPORTED,
+                              "--layerPrecisions: %s '%s' asks for %s, the DLA runs FP16 and INT8 only "
+                              "(--precisionConstraints=obey)",
+                              r->other->op_type, r->other->name, r->other_type);
+        base_log(DLA_LOG_WARN, "--layerPrecisions: %s '%s' asks for %s; the DLA runs it in FP16 or INT8",
+                 r->other->op_type, r->other->name, r->other_type);
+    }
+    if (r->int8 && r->fp16) {
+        if (obey)
+            return base_error(DLA_ERR_UNSUPPORTED,
+                              "--layerPrecisions: %s '%s' asks for int8 and %s '%s' for fp16, but they run in one "
+                              "DLA subgraph (%d), which runs one precision (--precisionConstraints=obey)",
+                              r->int8->op_type, r->int8->name, r->fp16->op_type, r->fp16->name, s);
+        base_log(DLA_LOG_WARN, "--layerPrecisions: %s '%s' asks for int8 and %s '%s' for fp16 in one DLA subgraph "
+                 "(%d): it runs FP16", r->int8->op_type, r->int8->name, r->fp16->op_type, r->fp16->name, s);
+        return DLA_OK;
+    }
+    if (r->int8 && !int8_ok) {
+        if (obey)
+            return base_error(DLA_ERR_UNSUPPORTED, "--layerPrecisions: %s '%s' cannot run INT8: %s "
+                              "(--precisionConstraints=obey)", r->int8->op_type, r->int8->name, why);
+        base_log(DLA_LOG_WARN, "--layerPrecisions: %s '%s' runs FP16, not INT8: %s", r->int8->op_type,
+                 r->int8->name, why);
+    }
+    return DLA_OK;
+}
+
+static dla_status collect_reqs(const ir_graph *g, const cc_placement *pl, req_spec *specs, int n_specs,
+                               cc_constraints c, sg_req *reqs)
+{
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = g->nodes[i];
+        req_spec *r = find_req(specs, n_specs, n->name);
+        if (!r)
+            continue;
+        r->matched = 1;
+        if (pl->nodes[i].subgraph == CC_SUBGRAPH_BUILD_TIME)
+            continue;
+        int s = in_subgraph(pl, n);
+        if (s < 0) {
+            if (c == CC_CONSTRAINTS_OBEY && !strchr(r->name, '*') && r->req != REQ_OTHER)
+                return base_error(DLA_ERR_UNSUPPORTED, "--layerPrecisions: %s '%s' asks for %s but runs on the "
+                                  "host, which computes FP32 (--precisionConstraints=obey)", n->op_type, n->name,
+                                  r->type);
+            base_log(DLA_LOG_INFO, "--layerPrecisions: %s '%s' runs on the host (FP32)", n->op_type, n->name);
+            continue;
+        }
+        sg_req *q = &reqs[s];
+        if (r->req == REQ_FP16 && !q->fp16)
+            q->fp16 = n;
+        else if (r->req == REQ_INT8 && !q->int8)
+            q->int8 = n;
+        else if (r->req == REQ_OTHER && !q->other) {
+            q->other = n;
+            q->other_type = r->type;
+        }
+    }
+    for (int k = 0; k < n_specs; k++)
+        if (!specs[k].matched && !strchr(specs[k].name, '*'))
+            return base_error(DLA_ERR_INVALID_ARG, "--layerPrecisions: no layer is named '%s'", specs[k].name);
+    return DLA_OK;
+}
+
+/* A boundary tensor has one precision: a subgraph that shares a float tensor with an FP16 subgraph runs FP16.
+ * Returns the number of subgraphs demoted in this sweep. */
+static int demote_shared(const ir_graph *g, const cc_placement *pl, cc_prec *sp, int *sg_of_tensor)
+{
+    for (int t = 0; t < g->n_tensors; t++)
+        sg_of_tensor[t] = -1;
+    int changed = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < g->n_nodes; i++) {
+            const ir_node *n = g->nodes[i];
+            int s = in_subgraph(pl, n);
+            if (s < 0)
+                continue;
+            for (int k = 0; k < n->n_in + n->n_out; k++) {
+                const ir_tensor *t = k < n->n_in ? n->in[k] : n->out[k - n->n_in];
+                if (!is_activation(t))
+                    continue;
+                int *o = &sg_of_tensor[t->id];
+                if (pass == 0) { /* remember one FP16 subgraph touching t, else any */
+                    if (*o < 0 || sp[s] == CC_PREC_FP16)
+                        *o = s;
+                } else if (sp[s] == CC_PREC_INT8 && *o >= 0 && sp[*o] == CC_PREC_FP16) {
+                    base_log(DLA_LOG_INFO, "DLA subgraph %d runs FP16: tensor '%s' is shared with FP16 subgraph %d",
+                             s, t->name, *o);
+                    sp[s] = CC_PREC_FP16;
+                    changed++;
+                }
+            }
+        }
+    return changed;
+}
+
+void cc_precision_plan_release(cc_precision_plan *p)
+{
+    if (!p)
+        return;
+    free(p->subgraph);
+    free(p->tensor);
+    free(p->scale);
+    memset(p, 0, sizeof *p);
+}
+
+static dla_status decide(const ir_graph *g, const cc_placement *pl, const cc_precision_options *o, sg_req *reqs,
+                         cc_precision_plan *p)
+{
+    int int8 = (o->precisions & CC_INT8) != 0;
+    for (int s = 0; s < pl->n_subgraphs; s++) {
+        char why[320] = "INT8 is not enabled (--int8)";
+        int blocked = !int8 || int8_blocker(g, pl, o->scales, s, why, sizeof why);
+        int want_fp16 = 0;
+        BASE_TRY(apply_reqs(&reqs[s], s, !blocked, why, o->constraints, &want_fp16));
+        p->subgraph[s] = blocked || want_fp16 ? CC_PREC_FP16 : CC_PREC_INT8;
+        if (int8 && blocked)
+            base_log(DLA_LOG_INFO, "DLA subgraph %d runs FP16: %s", s, why);
+        else if (int8 && want_fp16)
+            base_log(DLA_LOG_INFO, "DLA subgraph %d runs FP16: %s '%s' asks for fp16 (--layerPrecisions)", s,
+                     reqs[s].fp16->op_type, reqs[s].fp16->name);
+    }
+    int *tmp = malloc(sizeof(int) * ((size_t)g->n_tensors + 1));
+    if (!tmp)
+        return base_error(DLA_ERR_NOMEM, "out of memory");
+    while (demote_shared(g, pl, p->subgraph, tmp))
+        ;
+    free(tmp);
+    return DLA_OK;
+}
+
+dla_status cc_precision_plan_make(const ir_graph *g, const cc_placement *pl, const cc_precision_options *o,
+                                  cc_precision_plan *out)
+{
+    memset(out, 0, sizeof *out);
+    cc_precision_options dflt = {.precisions = CC_FP16};
+    if (!o)
+        o = &dflt;
+    req_spec *specs = NULL;
+    int n_specs = 0;
+    if (o->constraints == CC_CONSTRAINTS_NONE) {
+        if (o->layer_precisions && *o->layer_precisions)
+            base_log(DLA_LOG_WARN, "--layerPrecisions has no effect with --precisionConstraints=none");
+    } else {
+        BASE_TRY(parse_reqs(o->layer_precisions, &specs, &n_specs));
+    }
+    out->n_subgraphs = pl->n_subgraphs;
+    out->n_tensors = g->n_tensors;
+    out->subgraph = calloc((size_t)pl->n_subgraphs + 1, sizeof *out->subgraph);
+    out->tensor = calloc((size_t)g->n_tensors + 1, sizeof *out->tensor);
+    out->scale = calloc((size_t)g->n_tensors + 1, sizeof *out->scale);
+    sg_req *reqs = calloc((size_t)pl->n_subgraphs + 1, sizeof *reqs);
+    dla_status st = DLA_OK;
+    if (!out->subgraph || !out->tensor || !out->scale || !reqs)
+        st = base_error(DLA_ERR_NOMEM, "out of memory for the precision plan");
+    if (st == DLA_OK)
+        st = collect_reqs(g, pl, specs, n_specs, o->constraints, reqs);
+    if (st == DLA_OK)
+        st = decide(g, pl, o, reqs, out);
+    free(reqs);
+    free_reqs(specs, n_specs);
+    if (st != DLA_OK) {
+        cc_precision_plan_release(out);
+        return st;
+    }
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = g->nodes[i];
+        int s = in_subgraph(pl, n);
+        if (s < 0 || out->subgraph[s] != CC_PREC_INT8)
+            continue;
+        for (int k = 0; k < n->n_in + n->n_out; k++) {
+            const ir_tensor *t = k < n->n_in ? n->in[k] : n->out[k - n->n_in];
+            float sc = 0;
+            if (is_activation(t) && cc_scale_table_find(o->scales, t->name, &sc)) {
+                out->tensor[t->id] = CC_PREC_INT8;
+                out->scale[t->id] = sc;
+            }
+        }
+    }
+    for (int s = 0; s < pl->n_subgraphs; s++)
+        out->n_int8 += out->subgraph[s] == CC_PREC_INT8;
+    return DLA_OK;
+}

@@ -9,6 +9,7 @@ int cmd_run(int argc, char **argv);
 int cmd_ops(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_calib(int argc, char **argv);
+int cmd_exec(int argc, char **argv); /* also the dlaexec alias */
 
 /* Prints "dla <cmd>: <status>: <last error>" to stderr and returns the exit code 1. */
 int cli_fail(const char *cmd, dla_status st);

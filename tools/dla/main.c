@@ -20,6 +20,8 @@ static void usage(FILE *f)
           "  inspect LOADABLE [--json]              a loadable's tasks, fused layers, precisions, formats, pools\n"
           "  calib MODEL.onnx --calibData=DIR [--out=FILE.cache] [--method=max|percentile:P|entropy]\n"
           "                                         INT8 calibration: a TensorRT calibration cache\n"
+          "  exec --onnx=MODEL.onnx [flags]         build for the DLA and run on the software DLA, as trtexec\n"
+          "                                         (alias: dlaexec; see dla exec --help)\n"
           "\n"
           "Run 'dla <command> --help' for the command's options.\n",
           f);
@@ -64,6 +66,9 @@ double cli_now(void)
 
 int main(int argc, char **argv)
 {
+    const char *base = strrchr(argv[0], '/');
+    if (strcmp(base ? base + 1 : argv[0], "dlaexec") == 0) /* the trtexec-style alias: dlaexec = dla exec */
+        return cmd_exec(argc, argv);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
@@ -78,6 +83,8 @@ int main(int argc, char **argv)
         return cmd_inspect(argc - 1, argv + 1);
     if (strcmp(argv[1], "calib") == 0)
         return cmd_calib(argc - 1, argv + 1);
+    if (strcmp(argv[1], "exec") == 0)
+        return cmd_exec(argc - 1, argv + 1);
     fprintf(stderr, "dla: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -54,6 +54,11 @@ dla_status cc_tb_surface(cc_task_builder *tb, const ir_tensor *t, cc_surface *ou
 /* Makes `alias` share `t`'s storage at a byte offset (concat on C without a copy: each input is an alias into the
  * output at its channel-surface offset). Only before either is first used. */
 dla_status cc_tb_alias(cc_task_builder *tb, const ir_tensor *alias, const ir_tensor *t, uint32_t offset);
+/* A scratch cube of the current task that no ONNX tensor names (ConvTranspose phase outputs before the RUBIK
+ * contract, requantization temporaries): `geom` as given (the lowering makes it with eng_geom_make, FEATURE
+ * layout), allocated in the task's activation memory; out->prec follows geom->precision, out->scale is 0 (the
+ * lowering tracks scratch scales itself). */
+dla_status cc_tb_scratch(cc_task_builder *tb, const char *name, const eng_geom *geom, cc_surface *out);
 /* Precision and scale the plan gives tensor t (scale 0 when not INT8). */
 cc_prec cc_tb_prec(const cc_task_builder *tb, const ir_tensor *t);
 float cc_tb_scale(const cc_task_builder *tb, const ir_tensor *t);

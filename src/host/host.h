@@ -48,6 +48,11 @@ typedef struct host_options {
     int no_fusion; /* 1: run every node on its own (no fused kernels), so on_output sees every node's output */
 } host_options;
 
+/* Conv -> [Add] -> [Relu|Clip|SiLU]
+ * chains run fused and activations between convolutions stay channels-last (host/exec_plan.h) unless
+ * no_fusion, on_output or the environment variable DLA_NO_FUSION=1 says otherwise (DLA_NO_NHWC=1: fusion
+ * without channels-last). DLA_PROFILE=1 logs per-op-type times when the executor is destroyed (INFO when
+ * enabled, else WARN); DLA_PROFILE=2 adds a line per node. */
 /* Prepares g (toposorted, shapes inferred where static) for repeated runs. g is borrowed: it must outlive the
  * executor, and the executor binds run-time buffers to its tensors during host_exec_run. */
 dla_status host_exec_create(ir_graph *g, const host_options *opt, host_exec **out);

@@ -12,7 +12,9 @@
  *     k_f32_conv(ks, &d, x, w, 1, bias, y);   // w constant: its oneDNN reorder is cached by pointer
  *     k_state_destroy(ks);
  *
- * All tensors are plain row-major (N, C, spatial...) as the executor stores them; layouts oneDNN prefers
+ * Tensors are plain row-major (N, C, spatial...) as the executor stores them, except where a call says
+ * channels-last (k_f32_conv_post, the *_nhwc pools: the executor keeps activations that only travel between
+ * convolutions channels-last, see host/exec_plan.h); other layouts oneDNN prefers
  * internally are private to the wrappers: weights are reordered once (cached), activations are reordered in
  * and out per call where a blocked-layout implementation wins despite that (see dnnl_conv.c). The environment
  * variable DLA_CONV_LAYOUT=plain|blocked, read by k_state_create, forces one policy (debugging, benchmarks).

@@ -559,6 +559,145 @@ static void test_tile_plan(void)
     CHECK(in0 == 3 && in1 == 10 && pt == 0 && pb == 1);
 }
 
+
+/* Standalone SDP ops from memory: two-surface and constant element-wise ops, activations, copies. */
+static void test_sdp_ops(void)
+{
+    for (int v = 0; v < 12; v++)
+        for (int p = 0; p < 2; p++) {
+            begin();
+            ir_tensor *x = input(4, DIMS(1, 12, 6, 5)), *x2 = v < 3 ? input(4, DIMS(1, 12, 6, 5)) : NULL, *y = NULL;
+            const char *label = "";
+            ir_node *n;
+            switch (v) {
+            case 0: label = "add two surfaces"; y = out0(NODE(IR_OP_Add, "Add", x, x2)); break;
+            case 1: label = "sub two surfaces"; y = out0(NODE(IR_OP_Sub, "Sub", x, x2)); break;
+            case 2: label = "mul two surfaces + relu"; y = unary(IR_OP_Relu, "Relu", out0(NODE(IR_OP_Mul, "Mul", x, x2))); break;
+            case 3: label = "mul per-channel, sub const"; {
+                ir_tensor *a = out0(NODE(IR_OP_Mul, "Mul", x, cf(3, DIMS(12, 1, 1), 0.5f, 1.0f)));
+                y = out0(NODE(IR_OP_Sub, "Sub", cf(0, NULL, 0.25f, 0), a));
+                break;
+            }
+            case 4: label = "clip(0,6) relu6"; {
+                float lo = 0, hi = 0.6f;
+                ir_tensor *tl = cf(0, NULL, lo, 0), *th = cf(0, NULL, hi, 0);
+                y = out0(NODE(IR_OP_Clip, "Clip", x, tl, th));
+                break;
+            }
+            case 5: label = "leakyrelu"; n = NODE(IR_OP_LeakyRelu, "LeakyRelu", x); af(n, "alpha", 0.1f); y = out0(n); break;
+            case 6: label = "prelu per-channel"; y = out0(NODE(IR_OP_PRelu, "PRelu", x, cf(3, DIMS(12, 1, 1), 0.2f, 0.15f))); break;
+            case 7: label = "hardsigmoid"; n = NODE(IR_OP_HardSigmoid, "HardSigmoid", x); af(n, "alpha", 0.5f); y = out0(n); break;
+            case 8: label = "hardswish (LUT)"; y = unary(IR_OP_HardSwish, "HardSwish", out0(NODE(IR_OP_Mul, "Mul", x, cf(0, NULL, 4.0f, 0)))); break;
+            case 9: label = "tanh + div const (LUT)"; y = out0(NODE(IR_OP_Div, "Div", unary(IR_OP_Tanh, "Tanh", x), cf(0, NULL, 2.0f, 0))); break;
+            case 10: label = "max const, min per-channel"; {
+                ir_tensor *a = out0(NODE(IR_OP_Max, "Max", x, cf(0, NULL, -0.3f, 0)));
+                y = out0(NODE(IR_OP_Min, "Min", a, cf(4, DIMS(1, 12, 1, 1), 0.3f, 0.2f)));
+                break;
+            }
+            default: label = "elu, softplus (LUT chain)"; y = unary(IR_OP_Softplus, "Softplus", unary(IR_OP_Elu, "Elu", x)); break;
+            }
+            ir_graph *g = finish(y);
+            result r = run_case(label, g, p ? CC_PREC_INT8 : CC_PREC_FP16, 0, NULL);
+            expect(r, p ? CC_PREC_INT8 : CC_PREC_FP16);
+            ir_graph_destroy(g);
+        }
+}
+
+/* Layout: slice (C on an atom, H, W), transpose, reshape, resize, a copy of a graph input. */
+static void test_layout(void)
+{
+    for (int v = 0; v < 6; v++)
+        for (int p = 0; p < 2; p++) {
+            begin();
+            ir_tensor *x = input(4, DIMS(1, 48, 6, 8)), *y = NULL;
+            ir_tensor *a = unary(IR_OP_Relu, "Relu", x);
+            const char *label = "";
+            ir_node *n;
+            switch (v) {
+            case 0: label = "slice C[32:48] H[1:5] W[2:8]";
+                n = NODE(IR_OP_Slice, "Slice", a, NULL, NULL, NULL);
+                {
+                    int64_t st[3] = {32, 1, 2}, en[3] = {48, 5, 100}, ax[3] = {1, 2, 3};
+                    ir_tensor *ts = named("c"), *te = named("c"), *ta = named("c");
+                    ir_tensor *ts3[3] = {ts, te, ta};
+                    const int64_t *vals[3] = {st, en, ax};
+                    for (int i = 0; i < 3; i++) {
+                        ts3[i]->dtype = IR_I64;
+                        ir_tensor_set_shape(ts3[i], 1, DIMS(3));
+                        CHECK_OK(ir_tensor_alloc_const(G, ts3[i]));
+                        memcpy(ts3[i]->data, vals[i], sizeof st);
+                        n->in[1 + i] = ts3[i];
+                    }
+                }
+                y = out0(n);
+                break;
+            case 1: label = "transpose (0,2,3,1)"; n = NODE(IR_OP_Transpose, "Transpose", a); ais(n, "perm", 4, DIMS(0, 2, 3, 1)); y = out0(n); break;
+            case 2: label = "reshape to (1,48,48)"; {
+                ir_tensor *sh = named("c");
+                sh->dtype = IR_I64;
+                ir_tensor_set_shape(sh, 1, DIMS(3));
+                CHECK_OK(ir_tensor_alloc_const(G, sh));
+                memcpy(sh->data, DIMS(1, 48, 48), 3 * sizeof(int64_t));
+                y = out0(NODE(IR_OP_Reshape, "Reshape", a, sh));
+                break;
+            }
+            case 3: case 4: label = v == 3 ? "resize nearest x2" : "resize linear x2 (half_pixel)"; {
+                ir_tensor *sc = cf(1, DIMS(4), 0, 0);
+                float *f = sc->data;
+                f[0] = f[1] = 1;
+                f[2] = f[3] = 2;
+                n = NODE(IR_OP_Resize, "Resize", a, NULL, sc);
+                if (v == 4) {
+                    attr(n, "mode", IR_ATTR_STRING)->s = "linear";
+                } else {
+                    attr(n, "coordinate_transformation_mode", IR_ATTR_STRING)->s = "asymmetric";
+                    attr(n, "nearest_mode", IR_ATTR_STRING)->s = "floor";
+                }
+                y = out0(n);
+                break;
+            }
+            default: label = "maxpool + global avgpool"; y = pool(IR_OP_MaxPool, "MaxPool", a, 2, 2, 0);
+                y = unary(IR_OP_GlobalAveragePool, "GAP", y);
+                break;
+            }
+            ir_graph *g = finish(y);
+            result r = run_case(label, g, p ? CC_PREC_INT8 : CC_PREC_FP16, 0, NULL);
+            expect(r, p ? CC_PREC_INT8 : CC_PREC_FP16);
+            ir_graph_destroy(g);
+        }
+}
+
+/* Residual whose second operand is computed after the first branch (downsample branch): the Add joins the
+ * later convolution's group. Also a node without an engine form fails naming it. */
+static void test_order_and_errors(void)
+{
+    for (int p = 0; p < 2; p++) {
+        begin();
+        ir_tensor *x = input(4, DIMS(1, 16, 8, 8));
+        ir_tensor *a = conv("Conv_main", x, 32, 3, 3, 2, 1, 1, 1, 1);
+        ir_tensor *b = conv("Conv_down", x, 32, 1, 1, 2, 0, 1, 1, 1);
+        ir_tensor *s = out0(NODE(IR_OP_Add, "Add", a, b));
+        ir_graph *g = finish(unary(IR_OP_Relu, "Relu", s));
+        cc_task_builder *tb = NULL;
+        result r = run_case("residual with downsample branch", g, p ? CC_PREC_INT8 : CC_PREC_FP16, 0, &tb);
+        expect(r, p ? CC_PREC_INT8 : CC_PREC_FP16);
+        CHECK(r.n_ops == 4);
+        if (tb && r.n_ops == 4)
+            CHECK(strstr(l4tb_layer(tb, 3), "+ Add + Relu") != NULL);
+        l4tb_destroy(tb);
+        ir_graph_destroy(g);
+    }
+    begin();
+    ir_tensor *x = input(4, DIMS(1, 4, 4, 4));
+    ir_graph *g = finish(unary(IR_OP_Softmax, "Softmax_7", x));
+    cc_task_builder *tb = l4tb_create(g, CC_PREC_FP16);
+    int ids[1] = {0};
+    CHECK_STATUS(cc_lower_task(tb, g, ids, 1), DLA_ERR_UNSUPPORTED);
+    CHECK(strstr(dla_last_error(), "Softmax_7") != NULL);
+    l4tb_destroy(tb);
+    ir_graph_destroy(g);
+}
+
 int main(void)
 {
     test_tile_plan();
@@ -572,5 +711,8 @@ int main(void)
     test_avgpool_bn_sigmoid();
     test_concat_alias();
     test_bands();
+    test_sdp_ops();
+    test_layout();
+    test_order_and_errors();
     return TEST_RESULT();
 }

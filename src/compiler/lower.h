@@ -79,7 +79,8 @@ typedef struct lw_opd {
     int neg;             /* POINT (INT path): operand enters negated (Y converter with a negative scale) */
 } lw_opd;
 
-typedef enum lw_prim_type { LW_P_ALU = 0, LW_P_MUL, LW_P_RELU, LW_P_PRELU, LW_P_LUT } lw_prim_type;
+/* LW_P_NEGOUT (FP16 only): negate the result in the output converter (scale -1); must be the last primitive. */
+typedef enum lw_prim_type { LW_P_ALU = 0, LW_P_MUL, LW_P_RELU, LW_P_PRELU, LW_P_LUT, LW_P_NEGOUT } lw_prim_type;
 typedef struct lw_prim {
     lw_prim_type type;
     int alu;             /* eng_sdp_alu */

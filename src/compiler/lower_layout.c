@@ -122,6 +122,28 @@ static dla_status feature_only(const ir_node *n, const cc_surface *s, const char
     return DLA_OK;
 }
 
+/* Where a data movement of x into y writes: y's surface, or (INT8 with a different scale: BDMA and RUBIK copy bits)
+ * a scratch cube in x's scale that an SDP copy then requantizes into y (*requant = 1). */
+static dla_status move_target(const lw_task *k, const ir_node *n, const ir_tensor *x, const ir_tensor *y,
+                              cc_surface *dst, cc_surface *tmp, int *requant)
+{
+    BASE_TRY(cc_tb_surface(k->tb, y, dst));
+    *requant = 0;
+    if (cc_tb_prec(k->tb, x) != dst->prec)
+        return ir_node_error(n, DLA_ERR_UNSUPPORTED, "input '%s' and the output differ in precision", x->name);
+    if (same_quant(k, x, y))
+        return DLA_OK;
+    eng_geom g;
+    char nm[300];
+    snprintf(nm, sizeof nm, "%s/moved", n->name);
+    BASE_TRY(eng_geom_make((int)dst->geom.c, (int)dst->geom.h, (int)dst->geom.w, ENG_INT8, ENG_LAYOUT_FEATURE, &g));
+    BASE_TRY(cc_tb_scratch(k->tb, nm, &g, tmp));
+    tmp->prec = CC_PREC_INT8;
+    tmp->scale = cc_tb_scale(k->tb, x);
+    *requant = 1;
+    return DLA_OK;
+}
+
 /* Transfer of channels [c0, c0+nc) x rows [h0, h0+nh) x cols [w0, w0+nw) of src to dst at channel dc0. */
 static eng_bdma_transfer xfer(const cc_surface *src, int c0, int nc, int h0, int nh, int w0, int nw,
                               const cc_surface *dst, int dc0)
@@ -271,18 +293,20 @@ static dla_status lower_slice(const lw_task *k, const ir_node *n)
             return ir_node_error(n, DLA_ERR_UNSUPPORTED, "slice axis %d of a rank-%d tensor", a, x->rank);
         lo[cube_axis] = (int)s;
     }
-    cc_surface src, dst;
+    cc_surface src, dst, tmp;
+    int rq;
     BASE_TRY(cc_tb_surface(k->tb, x, &src));
-    BASE_TRY(cc_tb_surface(k->tb, y, &dst));
+    BASE_TRY(move_target(k, n, x, y, &dst, &tmp, &rq));
     BASE_TRY(feature_only(n, &src, "the input"));
     BASE_TRY(feature_only(n, &dst, "the output"));
-    if (!same_quant(k, x, y))
-        return ir_node_error(n, DLA_ERR_UNSUPPORTED, "input and output differ in precision or scale");
     if (lo[1] % (int)src.geom.atom_c)
         return ir_node_error(n, DLA_ERR_UNSUPPORTED, "channel slice starts at %d, not on a %u-channel atom", lo[1],
                              src.geom.atom_c);
-    eng_bdma_transfer t = xfer(&src, lo[1], (int)dst.geom.c, lo[2], (int)dst.geom.h, lo[3], (int)dst.geom.w, &dst, 0);
+    const cc_surface *to = rq ? &tmp : &dst;
+    eng_bdma_transfer t = xfer(&src, lo[1], (int)dst.geom.c, lo[2], (int)dst.geom.h, lo[3], (int)dst.geom.w, to, 0);
     BASE_TRY(add_bdma(k, n, &t, 1, dst.prec));
+    if (rq)
+        BASE_TRY(lw_emit_sdp_copy(k, n->name, &tmp, &dst, y));
     cc_tb_mark(k->tb, n);
     return DLA_OK;
 }
@@ -290,19 +314,20 @@ static dla_status lower_slice(const lw_task *k, const ir_node *n)
 static dla_status rubik(const lw_task *k, const ir_node *n, const eng_rubik_op *r)
 {
     const ir_tensor *x = n->in[0], *y = n->out[0];
-    cc_surface src, dst;
-    if (!same_quant(k, x, y))
-        return ir_node_error(n, DLA_ERR_UNSUPPORTED, "input and output differ in precision or scale");
+    cc_surface src, dst, tmp;
+    int rq;
     BASE_TRY(cc_tb_surface(k->tb, x, &src));
-    BASE_TRY(cc_tb_surface(k->tb, y, &dst));
+    BASE_TRY(move_target(k, n, x, y, &dst, &tmp, &rq));
     eng_op op;
     memset(&op, 0, sizeof op);
     op.type = ENG_OP_RUBIK;
     op.u.rubik = *r;
     op.u.rubik.precision = (uint8_t)lw_eprec(dst.prec);
     op.u.rubik.src = lw_cube(&src, 0, 0, 0, 0, 0, 0);
-    op.u.rubik.dst = lw_cube(&dst, 0, 0, 0, 0, 0, 0);
+    op.u.rubik.dst = lw_cube(rq ? &tmp : &dst, 0, 0, 0, 0, 0, 0);
     BASE_TRY(cc_tb_add_op(k->tb, &op, n->name, dst.prec == CC_PREC_INT8 ? "INT8" : "FP16"));
+    if (rq)
+        BASE_TRY(lw_emit_sdp_copy(k, n->name, &tmp, &dst, y));
     cc_tb_mark(k->tb, n);
     return DLA_OK;
 }

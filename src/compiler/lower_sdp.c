@@ -8,7 +8,7 @@
  * Consecutive constant MULs (and constant SUMs) merge into one operand.
  *
  * Node -> primitives: Add/Sum = SUM; Sub = SUM of the negated constant, or (INT8) SUM through a negative Y
- * converter, or (FP16) MUL -1, SUM, MUL -1; Mul = MUL; Div by a constant = MUL 1/c; Max/Min = ALU MAX/MIN;
+ * converter, or (FP16) MUL -1, SUM, then a negating output converter (scale -1; nothing may follow it); Mul = MUL; Div by a constant = MUL 1/c; Max/Min = ALU MAX/MIN;
  * Mean of two = SUM, MUL 0.5; Relu = RELU; Clip(0, hi) = MIN hi + RELU, else MAX lo, MIN hi; LeakyRelu and PRelu =
  * PRELU; BatchNormalization = MUL gamma/sqrt(var+eps), SUM beta - mean*scale; HardSigmoid = MUL alpha, SUM beta,
  * MIN 1, RELU; Sigmoid, Tanh, Elu, Selu, Celu, Softplus, Softsign, Mish, HardSwish, Erf, Exp, Abs,
@@ -158,6 +158,8 @@ static int pack(const lw_sdp_prog *p, lw_plan *pl)
                 pl->act[s] = pos++;
         }
     }
+    if (pos == p->n - 1 && p->p[pos].type == LW_P_NEGOUT)
+        pos++;
     return pos;
 }
 
@@ -317,11 +319,11 @@ static int binary_prims(const ir_node *n, int ci, int fp, int C, lw_opd o, lw_pr
             xs[m++] = konst(LW_P_MUL, -1.0);
             xs[m] = mk(LW_P_ALU, ENG_ALU_SUM);
             xs[m++].opd = o;
-        } else if (o.kind == LW_OPD_POINT && fp) { /* x - y = -((-x) + y) */
+        } else if (o.kind == LW_OPD_POINT && fp) { /* x - y = -((-x) + y): the last negation in out_cvt */
             xs[m++] = konst(LW_P_MUL, -1.0);
             xs[m] = mk(LW_P_ALU, ENG_ALU_SUM);
             xs[m++].opd = o;
-            xs[m++] = konst(LW_P_MUL, -1.0);
+            xs[m++] = mk(LW_P_NEGOUT, 0);
         } else {
             if (o.kind == LW_OPD_POINT)
                 o.neg = 1;

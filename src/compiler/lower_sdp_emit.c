@@ -255,8 +255,9 @@ dla_status lw_sdp_build(const lw_task *k, const char *name, const lw_sdp_prog *p
                 int t = d >= 1.0 ? (int)floor(log2(d)) : 0;
                 t = t > 63 ? 63 : t;
                 g->truncate = (uint8_t)t;
+                double sn = s[0] * s2 * ldexp(1.0, t);
                 for (int c = 0; c < C; c++)
-                    s[c] = s[0] * s2 * ldexp(1.0, t);
+                    s[c] = sn;
             }
         } else if (pa || pm) {
             g->mode = ENG_SDP_PER_KERNEL;
@@ -332,6 +333,12 @@ dla_status lw_sdp_build(const lw_task *k, const char *name, const lw_sdp_prog *p
             cb->channel = (uint16_t)C;
             cb->width = cb->height = 1;
         }
+    }
+    if (st == DLA_OK && fp && p->n && p->p[p->n - 1].type == LW_P_NEGOUT) {
+        sd->out_cvt.enable = 1; /* FP path: (x - 0) * -1 * 2^0 */
+        sd->out_cvt.scale = -1;
+        sd->out_cvt.truncate = 0;
+        sd->out_cvt.offset = 0;
     }
     if (st == DLA_OK && !fp) {
         if (!uniform(s, C)) {

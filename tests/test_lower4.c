@@ -698,6 +698,27 @@ static void test_order_and_errors(void)
     ir_graph_destroy(g);
 }
 
+static void test_lrn(void)
+{
+    for (int v = 0; v < 2; v++)
+        for (int p = 0; p < 2; p++) {
+            begin();
+            ir_tensor *x = input(4, DIMS(1, 20, 5, 6));
+            ir_tensor *a = out0(NODE(IR_OP_Mul, "Scale", x, cf(0, NULL, v ? 40.0f : 3.0f, 0)));
+            ir_node *n = NODE(IR_OP_LRN, "LRN", a);
+            ai(n, "size", 5);
+            af(n, "alpha", v ? 1e-4f : 0.5f);
+            af(n, "beta", 0.75f);
+            af(n, "bias", v ? 2.0f : 1.0f);
+            ir_graph *g = finish(out0(n));
+            result r = run_case(v ? "LRN (AlexNet constants, CDP)" : "LRN (strong, CDP)", g,
+                                p ? CC_PREC_INT8 : CC_PREC_FP16, 0, NULL);
+            expect(r, p ? CC_PREC_INT8 : CC_PREC_FP16);
+            CHECK(r.n_ops == 2);
+            ir_graph_destroy(g);
+        }
+}
+
 int main(void)
 {
     test_tile_plan();
@@ -714,5 +735,6 @@ int main(void)
     test_sdp_ops();
     test_layout();
     test_order_and_errors();
+    test_lrn();
     return TEST_RESULT();
 }

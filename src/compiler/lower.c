@@ -2,7 +2,7 @@
  *
  *   Conv / ConvTranspose / Gemm / MatMul  -> CONV + fused SDP (its SDP followers while they fit the X1/X2/Y
  *                                            stages) [+ fused PDP]  (lower_conv.c)
- *   MaxPool / AveragePool (+ global forms) -> PDP (lower_pool.c)
+ *   MaxPool / AveragePool (+ global forms) -> PDP; LRN -> CDP (lower_pool.c)
  *   element-wise, activations, BatchNorm   -> standalone SDP (+ its followers) (lower_sdp.c)
  *   Concat, Slice, Reshape-like, Transpose, Resize, Identity/Cast -> aliases, BDMA, RUBIK, SDP copies
  *                                            (lower_layout.c)
@@ -212,6 +212,8 @@ static dla_status lower_node(lw_task *k, const ir_node *n)
         return lw_lower_conv_group(k, n);
     if (is_pool_op(n->op))
         return lw_lower_pool(k, n);
+    if (n->op == IR_OP_LRN)
+        return lw_lower_lrn(k, n);
     if (lw_is_layout_op(n->op))
         return lw_lower_layout(k, n);
     if (lw_is_sdp_op(n->op))

@@ -163,6 +163,12 @@ dla_status lw_lut_fp(int fn, double a, double b, double lo, double hi, eng_lut *
 dla_status lw_lut_int(int fn, double a, double b, double s_in, double lo, double hi, double s_target, eng_lut *lut,
                       double *s_lut);
 
+/* LRN tables f(s) = (bias + a*s)^-beta (CDP). FP16: linear LO over a*s in [0, 32] + exponential LE above. INT16 (input
+ * scale s_in, s in units of s_in^2): RHAZ(2^k * f) with k the largest giving entries <= 32767. */
+dla_status lw_lut_lrn_fp(double bias, double a, double beta, eng_lut *lut);
+dla_status lw_lut_lrn_int(double bias, double a, double beta, double s_in, int local_size, eng_lut *lut, int *k);
+dla_status lw_lower_lrn(const lw_task *k, const ir_node *n);
+
 /* ---- CONV (lower_conv.c) and tiling (tile.c) --------------------------------------------------------- */
 
 dla_status lw_lower_conv_group(const lw_task *k, const ir_node *n);

@@ -196,3 +196,59 @@ dla_status lw_lut_int(int fn, double a, double b, double s_in, double lo, double
     *s_lut = sl;
     return DLA_OK;
 }
+
+/* ---- LRN (CDP): f(s) = (bias + a * s)^-beta of the sum of squares s ------------------------------------ */
+
+static double lrn_f(double bias, double a, double beta, double s) { return pow(bias + a * s, -beta); }
+
+dla_status lw_lut_lrn_fp(double bias, double a, double beta, eng_lut *lut)
+{
+    memset(lut, 0, sizeof *lut);
+    if (!(a > 0))
+        a = 1e-30;
+    /* LO: linear over a*s in [0, 32] (relative interpolation error <= beta(beta+1)/8 * (a*step)^2 ~ 3e-3);
+     * LE: exponential (octaves) above, where f is small */
+    int e = (int)ceil(log2(32.0 / a / 256.0));
+    double step = ldexp(1.0, e);
+    for (int i = 0; i < 257; i++)
+        lut->lo[i] = (int16_t)eng_f64_to_fp16(lrn_f(bias, a, beta, step * i), NULL);
+    for (int i = 0; i < 65; i++)
+        lut->le[i] = (int16_t)eng_f64_to_fp16(lrn_f(bias, a, beta, ldexp(1.0, i + e + 8)), NULL);
+    lut->le_function = 1;
+    lut->le_index_offset = (int8_t)(e + 8);
+    lut->lo_index_select = (uint8_t)(int8_t)e;
+    lut->lo_start = lut->le_start = f32_bits(0.0);
+    lut->lo_end = f32_bits(256.0 * step);
+    lut->le_end = f32_bits(ldexp(1.0, e + 8 + 64));
+    lut->hybrid_priority = 1; /* both hit: the finer LO */
+    lut->underflow_priority = 1;
+    lut->overflow_priority = 0;
+    lut->precision = ENG_FP16;
+    return DLA_OK;
+}
+
+dla_status lw_lut_lrn_int(double bias, double a, double beta, double s_in, int local_size, eng_lut *lut, int *k)
+{
+    memset(lut, 0, sizeof *lut);
+    common(lut);
+    double fmax = lrn_f(bias, a, beta, 0.0);
+    if (!(fmax > 0) || !isfinite(fmax))
+        return base_error(DLA_ERR_UNSUPPORTED, "lowering: LRN bias %g gives no finite table", bias);
+    *k = (int)floor(log2(32767.0 / fmax));
+    if (*k < 0 || *k > 40)
+        return base_error(DLA_ERR_UNSUPPORTED, "lowering: LRN table scale 2^%d out of range", *k);
+    int64_t smax = (int64_t)local_size * 128 * 128;
+    int sel = 0;
+    while (((int64_t)256 << sel) < smax)
+        sel++;
+    for (int i = 0; i < 257; i++)
+        lut->lo[i] = (int16_t)lw_rhaz(ldexp(lrn_f(bias, a * s_in * s_in, beta, (double)((int64_t)i << sel)), *k));
+    for (int i = 0; i < 65; i++)
+        lut->le[i] = lut->lo[4 * i];
+    lut->lo_index_select = (uint8_t)sel;
+    lut->le_index_select = (uint8_t)(sel + 2);
+    lut->lo_start = lut->le_start = 0;
+    lut->lo_end = lut->le_end = (int64_t)256 << sel;
+    lut->precision = ENG_INT16;
+    return DLA_OK;
+}

@@ -137,3 +137,49 @@ dla_status lw_lower_pool(const lw_task *k, const ir_node *n)
     cc_tb_mark(k->tb, n);
     return DLA_OK;
 }
+
+/* LRN across channels on the CDP: y = x * f(sum of squares over `size` channels), f from the LUT (lower_lut.c);
+ * INT8: the CDP's in converter is off (v = x), the table holds 2^k f(s_in^2 * s) and out_cvt = eng_scale_shift(
+ * s_in * 2^-k / s_out). */
+dla_status lw_lower_lrn(const lw_task *k, const ir_node *n)
+{
+    const ir_tensor *x = n->in[0], *y = n->out[0];
+    int size = (int)ir_attr_int(n, "size", 0);
+    if (size != 3 && size != 5 && size != 7 && size != 9)
+        return ir_node_error(n, DLA_ERR_UNSUPPORTED, "LRN size %d; the CDP supports 3, 5, 7, 9", size);
+    double alpha = ir_attr_float(n, "alpha", 1e-4f), beta = ir_attr_float(n, "beta", 0.75f),
+           bias = ir_attr_float(n, "bias", 1.0f);
+    cc_prec prec = cc_tb_prec(k->tb, y);
+    if (cc_tb_prec(k->tb, x) != prec)
+        return ir_node_error(n, DLA_ERR_UNSUPPORTED, "input and output differ in precision (the CDP converts none)");
+    eng_op op;
+    memset(&op, 0, sizeof op);
+    op.type = ENG_OP_CDP;
+    eng_cdp_op *cd = &op.u.cdp;
+    cd->in_precision = cd->out_precision = (uint8_t)lw_eprec(prec);
+    cd->local_size = (uint8_t)size;
+    eng_lut lut;
+    if (prec == CC_PREC_FP16) {
+        BASE_TRY(lw_lut_lrn_fp(bias, alpha / size, beta, &lut));
+    } else {
+        double si, so;
+        int kk;
+        BASE_TRY(lw_scale(k, x, &si));
+        BASE_TRY(lw_scale(k, y, &so));
+        BASE_TRY(lw_lut_lrn_int(bias, alpha / size, beta, si, size, &lut, &kk));
+        double r = si * ldexp(1.0, -kk) / so;
+        if (r > 32767.0)
+            return ir_node_error(n, DLA_ERR_UNSUPPORTED, "LRN output ratio %g exceeds the converter", r);
+        cd->out_cvt.enable = 1;
+        BASE_TRY(eng_scale_shift(r, 63, &cd->out_cvt.scale, &cd->out_cvt.truncate));
+    }
+    BASE_TRY(cc_tb_lut(k->tb, &lut, &cd->lut_index));
+    cc_surface src, dst;
+    BASE_TRY(cc_tb_surface(k->tb, x, &src));
+    BASE_TRY(cc_tb_surface(k->tb, y, &dst));
+    cd->src = lw_cube(&src, 0, 0, 0, 0, 0, 0);
+    cd->dst = lw_cube(&dst, 0, 0, 0, 0, 0, 0);
+    BASE_TRY(cc_tb_add_op(k->tb, &op, n->name, prec == CC_PREC_INT8 ? "INT8" : "FP16"));
+    cc_tb_mark(k->tb, n);
+    return DLA_OK;
+}

@@ -106,19 +106,27 @@ static void check_ops(const ldb_task *t)
     eng_codec_limits lim = {(int)t->ops.count, (int)t->luts.count, (int)t->n_addresses};
     const uint8_t *rec = t->ops.data;
     for (uint32_t i = 0; i < t->ops.count; i++) {
+        int fused_next = 0;
         eng_op op;
         dla_status st = eng_op_decode(rec + (size_t)i * ENG_OP_RECORD_BYTES, ENG_OP_RECORD_BYTES, (int)i, &lim, &op);
         CHECK(st == DLA_OK);
         if (st != DLA_OK)
             return;
-        CHECK(op.index == (int)i && op.dependency_count == (i > 0) && op.layer < t->n_layers);
+        CHECK(op.index == (int)i && op.layer < t->n_layers);
         const ldb_layer *l = &t->layers[op.layer];
         CHECK(i >= l->first_op && i < l->first_op + l->op_count && (l->units & (1u << op.type)));
         if (i + 1 < t->ops.count) {
             eng_op nx;
             eng_op_decode(rec + (size_t)(i + 1) * ENG_OP_RECORD_BYTES, ENG_OP_RECORD_BYTES, (int)i + 1, &lim, &nx);
+            int fused = (nx.type == ENG_OP_SDP && nx.u.sdp.src.mem_type == ENG_MEM_HW) ||
+                        (nx.type == ENG_OP_PDP && nx.u.pdp.src.mem_type == ENG_MEM_HW);
             CHECK(op.consumers[nx.type].index == (int)i + 1);
+            CHECK(op.consumers[nx.type].event == (fused ? ENG_EVENT_PROGRAMMED : ENG_EVENT_COMPLETED));
+            CHECK(!fused || (nx.fused_parent.index == (int)i && nx.fused_parent.event == ENG_EVENT_ENABLED));
+            /* one from the op before (if any), one from a fused follower */
+            fused_next = fused;
         }
+        CHECK(op.dependency_count == (i > 0) + fused_next);
     }
 }
 

@@ -370,23 +370,35 @@ int cc_tb_is_marked(const cc_task_builder *tb, const ir_node *n) { return tb->ma
 
 /* ---- finishing -------------------------------------------------------------------------------------------- */
 
-/* Dependencies: a chain (op i waits for op i - 1); a fused follower (source on the fly) names its parent. */
+static int reads_pipe(const eng_op *o)
+{
+    const eng_cube *src = o->type == ENG_OP_SDP ? &o->u.sdp.src : o->type == ENG_OP_PDP ? &o->u.pdp.src : NULL;
+    return src && src->mem_type == ENG_MEM_HW;
+}
+
+/* Dependencies (reference/engine.md §2.3, ONNC's convention): the ops run as a chain in list order. An op reading
+ * memory waits for the previous op's COMPLETED event. A fused follower (source on the fly from the op before it)
+ * waits for its parent's PROGRAMMED event, and its parent waits for the follower's ENABLED event (fused_parent),
+ * so the downstream unit is enabled before the upstream one. */
 static void link_ops(cc_task_builder *tb)
 {
     for (int i = 0; i < tb->n_ops; i++) {
         eng_op *o = &tb->ops[i];
-        o->dependency_count = i > 0;
+        o->dependency_count = 0;
         for (int k = 0; k < ENG_MAX_CONSUMERS; k++)
             o->consumers[k] = (eng_consumer){-1, 0, 0};
-        if (i + 1 < tb->n_ops) {
-            int ty = tb->ops[i + 1].type;
-            if (ty < ENG_MAX_CONSUMERS)
-                o->consumers[ty] = (eng_consumer){(int16_t)(i + 1), ENG_EVENT_COMPLETED, 0};
+        o->fused_parent = (eng_consumer){-1, 0, 0};
+    }
+    for (int i = 0; i + 1 < tb->n_ops; i++) {
+        eng_op *o = &tb->ops[i], *nx = &tb->ops[i + 1];
+        if (reads_pipe(nx)) {
+            o->consumers[nx->type] = (eng_consumer){(int16_t)(i + 1), ENG_EVENT_PROGRAMMED, 0};
+            nx->fused_parent = (eng_consumer){(int16_t)i, ENG_EVENT_ENABLED, 0};
+            o->dependency_count++;
+        } else {
+            o->consumers[nx->type] = (eng_consumer){(int16_t)(i + 1), ENG_EVENT_COMPLETED, 0};
         }
-        const eng_cube *src = o->type == ENG_OP_SDP ? &o->u.sdp.src : o->type == ENG_OP_PDP ? &o->u.pdp.src : NULL;
-        o->fused_parent = src && src->mem_type == ENG_MEM_HW && i > 0
-                              ? (eng_consumer){(int16_t)(i - 1), ENG_EVENT_PROGRAMMED, 0}
-                              : (eng_consumer){-1, 0, 0};
+        nx->dependency_count++;
     }
 }
 

@@ -161,6 +161,11 @@ static uint32_t add_mem(ldb_builder *b, const char *name, uint64_t size, uint8_t
                                            .blob = blob});
 }
 
+/* Optional corruption of the ops before they are encoded (tests of load-time validation). */
+static void (*mutate)(eng_op *conv, eng_op *sdp);
+static uint32_t op_record_size = ENG_OP_RECORD_BYTES;
+static uint32_t conv_ops_per_unit = 1;
+
 /* How the conv+SDP pair encodes its dependencies. */
 enum { DEP_NVDLA = 0, DEP_CHAIN = 1 };
 
@@ -214,6 +219,8 @@ static void conv_sdp_ops(const convw *cw, int H, int W, int deps, uint8_t rec[2]
         conv.consumers[ENG_OP_SDP] = (eng_consumer){1, ENG_EVENT_COMPLETED, 0};
         sdp.dependency_count = 1;
     }
+    if (mutate)
+        mutate(&conv, &sdp);
     eng_op_encode(&conv, rec[0]);
     eng_op_encode(&sdp, rec[1]);
 }
@@ -244,9 +251,11 @@ static void add_conv_task(ldb_builder *b, const dla_spec *s)
     ldb_add_task(b, &(ldb_task){.type = LDB_TASK_DLA, .core = -1, .name = s->layer, .addresses = addr,
                                 .n_addresses = 3, .wait_events = wait, .n_wait = s->wait != LDB_NONE,
                                 .signal_events = sig, .n_signal = s->signal != LDB_NONE, .inputs = in, .n_inputs = 1,
-                                .outputs = out, .n_outputs = 1, .ops = {rec, 2, ENG_OP_RECORD_BYTES, 0},
+                                .outputs = out, .n_outputs = 1, .ops = {rec, 2 * ENG_OP_RECORD_BYTES / op_record_size, op_record_size, 0},
                                 .layers = &layer, .n_layers = 1,
-                                .ops_per_unit = {[LDB_UNIT_CONV] = 1, [LDB_UNIT_SDP] = 1}});
+                                .ops_per_unit = {[LDB_UNIT_CONV] = conv_ops_per_unit,
+                                                 [LDB_UNIT_SDP] = 2 * ENG_OP_RECORD_BYTES / op_record_size -
+                                                                  conv_ops_per_unit}});
 }
 
 static void begin(ldb_builder **b, const char *model)
@@ -719,6 +728,256 @@ static void test_threads(void)
         free(serial_out[i]);
 }
 
+/* ---- (e) corrupt loadables are refused at load ------------------------------------------------------------- */
+
+static dla_status load_status(dla_device *dev, const void *bytes, size_t size)
+{
+    dla_module *mod = NULL;
+    dla_status st = dla_module_load(dev, bytes, size, &mod);
+    if (st == DLA_OK)
+        CHECK_OK(dla_module_unload(mod));
+    else
+        CHECK(mod == NULL);
+    return st;
+}
+
+static void m_weight_oob(eng_op *conv, eng_op *sdp) { (void)sdp, conv->u.conv.weight.offset = 4096; }
+static void m_deadlock(eng_op *conv, eng_op *sdp) { (void)sdp, conv->dependency_count = 2; }
+static void m_underflow(eng_op *conv, eng_op *sdp) { (void)conv, sdp->dependency_count = 0; }
+static void m_lut(eng_op *conv, eng_op *sdp) { (void)conv, sdp->u.sdp.lut_index = 0; }
+static void m_no_consumer(eng_op *conv, eng_op *sdp)
+{
+    (void)conv;
+    sdp->u.sdp.src = sdp->u.sdp.dst; /* the SDP reads memory: nobody reads the CONV's pipe */
+}
+static void m_x1_small(eng_op *conv, eng_op *sdp) { (void)conv, sdp->u.sdp.x1_data.size = 2; }
+
+/* Loads the conv module built with `m` and returns the status; *msg gets the message. */
+static dla_status load_mutated(dla_device *dev, void (*m)(eng_op *, eng_op *), const char *want)
+{
+    mutate = m;
+    void *bytes;
+    size_t size;
+    build_dla(&cwa, DEP_NVDLA, "Conv_0 + Relu_1", &bytes, &size);
+    mutate = NULL;
+    dla_status st = load_status(dev, bytes, size);
+    if (want && !strstr(dla_last_error(), want)) {
+        fprintf(stderr, "expected '%s' in: %s\n", want, dla_last_error());
+        CHECK(0);
+    }
+    free(bytes);
+    return st;
+}
+
+static void test_corrupt(void)
+{
+    dla_device *dev;
+    CHECK_OK(dla_device_create(0, DLA_MODE_HYBRID, &dev));
+    void *bytes;
+    size_t size;
+    build_dla(&cwa, DEP_NVDLA, "Conv_0 + Relu_1", &bytes, &size);
+    CHECK_OK(load_status(dev, bytes, size));
+    /* every single byte flipped, and cuts */
+    uint8_t *p = bytes;
+    int accepted = 0;
+    for (size_t i = 0; i < size; i++) {
+        p[i] ^= 0x5a;
+        dla_status st = load_status(dev, p, size);
+        accepted += st == DLA_OK;
+        CHECK(st == DLA_OK || st == DLA_ERR_FORMAT || st == DLA_ERR_VERSION);
+        p[i] ^= 0x5a;
+    }
+    CHECK(accepted == 0);
+    for (size_t cut = 0; cut < size; cut += 97)
+        CHECK(load_status(dev, p, cut) != DLA_OK);
+    /* op records corrupted and resealed (CRC valid): refused or, when still a valid op, loaded — never a crash */
+    ldb_view v;
+    CHECK_OK(ldb_parse(p, size, &v));
+    size_t ops_off = (size_t)((const uint8_t *)v.tasks[0].ops.data - p);
+    ldb_view_free(&v);
+    int refused = 0;
+    for (size_t i = 0; i < 2 * ENG_OP_RECORD_BYTES; i += 3) {
+        uint8_t old = p[ops_off + i];
+        p[ops_off + i] = (uint8_t)(old ^ (0x81u << (i % 2)));
+        ldb_reseal(p, size);
+        dla_status st = load_status(dev, p, size);
+        CHECK(st == DLA_OK || st == DLA_ERR_FORMAT || st == DLA_ERR_VERSION);
+        refused += st != DLA_OK;
+        p[ops_off + i] = old;
+    }
+    ldb_reseal(p, size);
+    CHECK(refused > 100);
+    CHECK_OK(load_status(dev, p, size));
+    free(bytes);
+    /* consistent loadables (valid CRC, valid structure) with bad engine content */
+    CHECK_STATUS(load_mutated(dev, m_weight_oob, "weights"), DLA_ERR_FORMAT);
+    CHECK_STATUS(load_mutated(dev, m_deadlock, "deadlocks"), DLA_ERR_FORMAT);
+    CHECK_STATUS(load_mutated(dev, m_underflow, "below zero"), DLA_ERR_FORMAT);
+    CHECK_STATUS(load_mutated(dev, m_lut, "lut"), DLA_ERR_FORMAT);
+    CHECK_STATUS(load_mutated(dev, m_no_consumer, "no later op reads it"), DLA_ERR_FORMAT);
+    CHECK(strstr(dla_device_last_error(dev), "module 'conv_module' task 0"));
+    op_record_size = 512;
+    CHECK_STATUS(load_mutated(dev, NULL, "op records are 512 bytes"), DLA_ERR_FORMAT);
+    op_record_size = ENG_OP_RECORD_BYTES;
+    conv_ops_per_unit = 2;
+    CHECK_STATUS(load_mutated(dev, NULL, "counts 2 ops of processor CONV"), DLA_ERR_FORMAT);
+    conv_ops_per_unit = 1;
+    /* HOST subgraphs that do not deserialize or do not match the task's tensors */
+    static const uint8_t junk[] = "\x08\x07\x12\x04not-a-model-at-all\xff\xff";
+    build_host(junk, sizeof junk - 1, K0, H0, W0, 4, 0, &bytes, &size);
+    CHECK_STATUS(load_status(dev, bytes, size), DLA_ERR_FORMAT);
+    CHECK(strstr(dla_last_error(), "does not deserialize"));
+    free(bytes);
+    static uint8_t onnx[1024];
+    int64_t dims[4] = {1, K0, H0, W0};
+    size_t on = onnx_unary("Relu", "x", "other", 4, dims, onnx);
+    build_host(onnx, on, K0, H0, W0, 4, 0, &bytes, &size);
+    CHECK_STATUS(load_status(dev, bytes, size), DLA_ERR_FORMAT);
+    CHECK(strstr(dla_last_error(), "subgraph output 'other'"));
+    free(bytes);
+    dims[1] = K0 + 1; /* the subgraph's shape differs from the descriptors' */
+    on = onnx_unary("Relu", "x", "y", 4, dims, onnx);
+    build_host(onnx, on, K0, H0, W0, 4, 0, &bytes, &size);
+    CHECK_STATUS(load_status(dev, bytes, size), DLA_ERR_FORMAT);
+    CHECK(strstr(dla_last_error(), "has shape 1x5x5x4; the task's descriptor has 1x4x5x4"));
+    free(bytes);
+    dla_device_destroy(dev);
+}
+
+/* A task failing on the worker: the error comes back from dla_synchronize naming module, task, op and layer; its
+ * signal event fails the waiters on the other core. */
+static void test_async_error(void)
+{
+    dla_device *d0, *d1;
+    CHECK_OK(dla_device_create(0, DLA_MODE_HYBRID, &d0));
+    CHECK_OK(dla_device_create(1, DLA_MODE_HYBRID, &d1));
+    mutate = m_x1_small;
+    void *bytes;
+    size_t size;
+    build_dla(&cwa, DEP_NVDLA, "Conv_0 + Relu_1", &bytes, &size);
+    mutate = NULL;
+    dla_module *bad = NULL, *good = NULL;
+    CHECK_OK(dla_module_load(d0, bytes, size, &bad));
+    free(bytes);
+    build_dla(&cwa, DEP_NVDLA, "Conv_0 + Relu_1", &bytes, &size);
+    CHECK_OK(dla_module_load(d1, bytes, size, &good));
+    free(bytes);
+    bound b0, b1;
+    if (!bad || !good || !bind(d0, bad, &b0) || !bind(d1, good, &b1)) {
+        CHECK(0);
+        dla_device_destroy(d0);
+        dla_device_destroy(d1);
+        return;
+    }
+    dla_event *e;
+    CHECK_OK(dla_event_create(&e));
+    dla_task tw = {.module = good, .inputs = &b1.xm, .n_inputs = 1, .outputs = &b1.ym, .n_outputs = 1,
+                   .wait_events = &e, .n_wait = 1};
+    dla_task tf = {.module = bad, .inputs = &b0.xm, .n_inputs = 1, .outputs = &b0.ym, .n_outputs = 1,
+                   .signal_events = &e, .n_signal = 1};
+    CHECK_OK(dla_submit(d1, &tw, 1));
+    CHECK_OK(dla_submit(d0, &tf, 1));
+    /* registered memory in flight cannot be unregistered */
+    dla_status st = dla_synchronize(d0);
+    CHECK(st == DLA_ERR_FORMAT);
+    const char *msg = dla_last_error();
+    CHECK(strstr(msg, "module 'conv_module' task 0") && strstr(msg, "engine op 1 (SDP, layer 'Conv_0 + Relu_1')"));
+    CHECK(dla_device_get_last_error(d0) == DLA_ERR_FORMAT);
+    CHECK(dla_device_get_last_error(d0) == DLA_OK); /* read once */
+    CHECK(strstr(dla_device_last_error(d0), "engine op 1"));
+    CHECK_STATUS(dla_event_wait(e), DLA_ERR_FORMAT);
+    st = dla_synchronize(d1);
+    CHECK(st == DLA_ERR_FORMAT && strstr(dla_last_error(), "wait event 0"));
+    CHECK_OK(dla_synchronize(d1)); /* reported once */
+    uint64_t runs = 9;
+    CHECK_OK(dla_module_run_count(good, &runs, NULL));
+    CHECK(runs == 0);
+    /* argument errors at submit */
+    dla_task t2 = tw;
+    t2.n_inputs = 0;
+    CHECK_STATUS(dla_submit(d1, &t2, 1), DLA_ERR_INVALID_ARG);
+    t2 = tw;
+    t2.module = bad;
+    CHECK_STATUS(dla_submit(d1, &t2, 1), DLA_ERR_INVALID_ARG);
+    CHECK(strstr(dla_device_last_error(d1), "not loaded on this device"));
+    dla_mem *tiny;
+    CHECK_OK(dla_mem_register(d1, b1.x, 8, &tiny));
+    t2 = tw;
+    t2.inputs = &tiny;
+    t2.n_wait = 0;
+    CHECK_STATUS(dla_submit(d1, &t2, 1), DLA_ERR_INVALID_ARG);
+    CHECK(strstr(dla_last_error(), "has 8 bytes registered"));
+    CHECK_OK(dla_mem_unregister(d1, tiny));
+    CHECK_STATUS(dla_mem_unregister(d1, tiny), DLA_ERR_INVALID_ARG); /* not registered any more: refused, no crash */
+    unbind(d0, &b0);
+    unbind(d1, &b1);
+    dla_event_destroy(e);
+    dla_device_destroy(d0);
+    dla_device_destroy(d1);
+}
+
+/* ---- (f) statistics -------------------------------------------------------------------------------------- */
+
+static void test_stats(void)
+{
+    static const char header[] =
+        "layer_name,start_ms,end_ms,net_duration_cpipes_ms,net_duration_rubik_ms,net_duration_bdma_ms,"
+        "src_precisions,compute_precisions,dst_precisions,uses_sram,uses_fp16_conv,uses_int8_conv,max_num_cpipes,"
+        "uses_weight_compression,uses_structured_sparsity,uses_sdp,uses_pool,uses_square_sum_unit\n";
+    dla_device *dev;
+    CHECK_OK(dla_device_create(1, DLA_MODE_HYBRID, &dev));
+    dla_module *mod = NULL;
+    CHECK_OK(dla_module_load(dev, chain_bytes, chain_size, &mod));
+    bound bd;
+    if (!mod || !bind(dev, mod, &bd)) {
+        CHECK(0);
+        dla_device_destroy(dev);
+        return;
+    }
+    CHECK_OK(run_once(dev, mod, &bd));
+    dla_module_attribute a;
+    CHECK_OK(dla_module_get_attributes(mod, DLA_NUM_LAYERS, &a));
+    CHECK(a.num_layers == 2);
+    char *csv = NULL;
+    CHECK_OK(dla_module_stats_csv(mod, &csv));
+    if (csv) {
+        CHECK(strncmp(csv, header, strlen(header)) == 0);
+        const char *row1 = strchr(csv, '\n') + 1, *row2 = strchr(row1, '\n') + 1;
+        CHECK(strncmp(row1, "Conv_0 + Relu_1,", 16) == 0 && strncmp(row2, "Conv_3 + Relu_4,", 16) == 0);
+        CHECK(strstr(row1, ",FP16,FP16,FP16,0,1,0,1,0,0,1,0,0\n") != NULL);
+        int commas = 0, lines = 0;
+        for (const char *q = csv; *q; q++)
+            commas += *q == ',', lines += *q == '\n';
+        CHECK(lines == 3 && commas == 3 * 17);
+        free(csv);
+    }
+    dla_layer_stats l0, l1;
+    CHECK_OK(dla_module_layer_stats(mod, 0, &l0));
+    CHECK_OK(dla_module_layer_stats(mod, 1, &l1));
+    CHECK(l0.task == 0 && l1.task == 2 && l0.uses_fp16_conv && l0.uses_sdp && !l0.uses_pool);
+    CHECK(l0.end_ms >= l0.start_ms && l0.net_duration_cpipes_ms > 0 && l0.net_duration_rubik_ms == 0);
+    CHECK(l1.start_ms >= l0.end_ms); /* the second DLA task starts after the host task */
+    dla_task_stats t1;
+    CHECK_OK(dla_module_task_stats(mod, 1, &t1));
+    CHECK(t1.is_host && t1.start_ms >= l0.end_ms && t1.end_ms <= l1.start_ms);
+    CHECK_STATUS(dla_module_layer_stats(mod, 2, &l0), DLA_ERR_INVALID_ARG);
+    unbind(dev, &bd);
+    CHECK_OK(dla_module_unload(mod));
+    /* names with commas and quotes are quoted */
+    void *bytes;
+    size_t size;
+    build_dla(&cwa, DEP_NVDLA, "Conv \"a\",b", &bytes, &size);
+    mod = NULL;
+    CHECK_OK(dla_module_load(dev, bytes, size, &mod));
+    free(bytes);
+    csv = NULL;
+    if (mod)
+        CHECK_OK(dla_module_stats_csv(mod, &csv));
+    CHECK(csv && strstr(csv, "\n\"Conv \"\"a\"\",b\",0.000000,"));
+    free(csv);
+    dla_device_destroy(dev);
+}
+
 int main(void)
 {
     make_convw(&cwa, C0, K0, 11);
@@ -730,6 +989,9 @@ int main(void)
     test_host_relu();
     test_chain();
     test_threads();
+    test_corrupt();
+    test_async_error();
+    test_stats();
     free(chain_bytes);
     return TEST_RESULT();
 }

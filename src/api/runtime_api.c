@@ -92,7 +92,7 @@ dla_status dla_module_load_file(dla_device *dev, const char *path, dla_module **
     dla_status st = rt_module_load(dev, bytes, size, out);
     free(bytes);
     if (st != DLA_OK)
-        st = base_error(st, "%s: %s", path, dla_last_error());
+        st = rt_wrap(st, "%s", path);
     return rt_device_fail(dev, st);
 }
 

@@ -2,6 +2,7 @@
  * (host-side fences) and the error state. */
 #include "runtime/rt.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,17 @@ dla_status rt_device_fail(const dla_device *dev, dla_status st)
         pthread_mutex_unlock(&d->mu);
     }
     return st;
+}
+
+dla_status rt_wrap(dla_status st, const char *fmt, ...)
+{
+    char old[1024], pre[512];
+    snprintf(old, sizeof old, "%s", dla_last_error());
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(pre, sizeof pre, fmt, ap);
+    va_end(ap);
+    return base_error(st, "%s: %s", pre, old);
 }
 
 /* ---- events ---------------------------------------------------------------------------------------------- */
@@ -148,8 +160,7 @@ static void run_job(dla_device *dev, rt_job *job)
     for (int i = 0; st == DLA_OK && i < job->n_wait; i++) {
         st = rt_event_wait(job->wait[i]);
         if (st != DLA_OK)
-            st = base_error(st, "module '%s' on DLA core %d: wait event %d: %s", job->mod->name, dev->core, i,
-                            dla_last_error());
+            st = rt_wrap(st, "module '%s' on DLA core %d: wait event %d", job->mod->name, dev->core, i);
     }
     if (st == DLA_OK)
         st = rt_module_run(job->mod, job->in, job->out);

@@ -6,6 +6,7 @@
 #include "runtime/rt.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,7 +153,7 @@ static dla_status check_io(const dla_module *mod, uint32_t task, const ldb_tenso
         eng_geom g;
         dla_status st = rt_desc_geom(&d, &g);
         if (st != DLA_OK)
-            return base_error(DLA_ERR_FORMAT, "module '%s' task %u: %s: %s", mod->name, task, dir, dla_last_error());
+            return rt_wrap(DLA_ERR_FORMAT, "module '%s' task %u: %s", mod->name, task, dir);
         if (dt != IR_F32 && dt != IR_UNDEFINED)
             return base_error(DLA_ERR_FORMAT, "module '%s' task %u: %s '%s' is %s in the subgraph; a %s descriptor "
                               "converts to float32 only", mod->name, task, dir, t->name, ir_dtype_name(dt),
@@ -170,6 +171,33 @@ static dla_status check_io(const dla_module *mod, uint32_t task, const ldb_tenso
                       task, dir, t->name, ldb_dtype_name(t->dtype), ir_dtype_name(dt));
 }
 
+static void shape_str(int rank, const int64_t *dims, char *buf, size_t n)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int d = 0; d < rank && k + 24 < n; d++)
+        k += (size_t)snprintf(buf + k, n - k, d ? "x%lld" : "%lld", (long long)dims[d]);
+    if (rank == 0)
+        snprintf(buf, n, "scalar");
+}
+
+/* A subgraph tensor's declared shape (where known) must be the descriptor's. */
+static dla_status check_shape(const dla_module *mod, uint32_t task, const ldb_tensor *t, const ir_tensor *gt)
+{
+    if (gt->rank < 0)
+        return DLA_OK;
+    int same = gt->rank == t->rank;
+    for (int d = 0; same && d < gt->rank; d++)
+        same = gt->dims[d] < 0 || gt->dims[d] == t->dims[d];
+    if (same)
+        return DLA_OK;
+    char a[128], b[128];
+    shape_str(gt->rank, gt->dims, a, sizeof a);
+    shape_str(t->rank, t->dims, b, sizeof b);
+    return base_error(DLA_ERR_FORMAT, "module '%s' task %u: subgraph tensor '%s' has shape %s; the task's descriptor "
+                      "has %s", mod->name, task, gt->name, a, b);
+}
+
 dla_status rt_host_prepare(dla_module *mod, uint32_t task, rt_host_task *ht)
 {
     const ldb_view *v = &mod->view;
@@ -179,8 +207,8 @@ dla_status rt_host_prepare(dla_module *mod, uint32_t task, rt_host_task *ht)
     dla_status st = dev->deserialize(dev->deserialize_user, t->subgraph.data, (size_t)t->subgraph.size, &ht->g);
     if (st != DLA_OK) {
         ht->g = NULL;
-        return base_error(st == DLA_ERR_NOMEM ? st : DLA_ERR_FORMAT, "module '%s' task %u '%s': the HOST subgraph "
-                          "does not deserialize: %s", mod->name, task, t->name, dla_last_error());
+        return rt_wrap(st == DLA_ERR_NOMEM ? st : DLA_ERR_FORMAT, "module '%s' task %u '%s': the HOST subgraph "
+                          "does not deserialize", mod->name, task, t->name);
     }
     ir_graph *g = ht->g;
     ht->in_tensor = calloc((size_t)g->n_inputs + 1, sizeof(uint32_t));
@@ -196,6 +224,7 @@ dla_status rt_host_prepare(dla_module *mod, uint32_t task, rt_host_task *ht)
             return base_error(DLA_ERR_FORMAT, "module '%s' task %u '%s': subgraph input '%s' is none of the task's %u "
                               "input tensors", mod->name, task, t->name, gt->name, t->n_inputs);
         BASE_TRY(check_io(mod, task, &v->tensors[id], gt->dtype, 0));
+        BASE_TRY(check_shape(mod, task, &v->tensors[id], gt));
         ht->in_tensor[i] = id;
         ht->in_decl_rank[i] = gt->rank;
         memcpy(ht->in_decl_dims[i], gt->dims, sizeof ht->in_decl_dims[i]);
@@ -207,6 +236,7 @@ dla_status rt_host_prepare(dla_module *mod, uint32_t task, rt_host_task *ht)
             return base_error(DLA_ERR_FORMAT, "module '%s' task %u '%s': subgraph output '%s' is none of the task's "
                               "%u output tensors", mod->name, task, t->name, gt->name, t->n_outputs);
         BASE_TRY(check_io(mod, task, &v->tensors[id], gt->dtype, 1));
+        BASE_TRY(check_shape(mod, task, &v->tensors[id], gt));
         ht->out_tensor[i] = id;
     }
     if ((uint32_t)g->n_outputs != t->n_outputs)
@@ -216,7 +246,7 @@ dla_status rt_host_prepare(dla_module *mod, uint32_t task, rt_host_task *ht)
     st = host_exec_create(g, &ho, &ht->x);
     if (st != DLA_OK) {
         ht->x = NULL;
-        return base_error(st, "module '%s' task %u '%s': %s", mod->name, task, t->name, dla_last_error());
+        return rt_wrap(st, "module '%s' task %u '%s'", mod->name, task, t->name);
     }
     return DLA_OK;
 }

@@ -151,13 +151,13 @@ static dla_status prepare_dla(dla_module *mod, uint32_t ti, rt_dla_task *dt)
         st = eng_lut_decode((const uint8_t *)t->luts.data + (size_t)i * ENG_LUT_RECORD_BYTES, ENG_LUT_RECORD_BYTES,
                             i, &dt->luts[i]);
         if (st != DLA_OK)
-            st = base_error(st, "%s: %s", what, dla_last_error());
+            st = rt_wrap(st, "%s", what);
     }
     for (int i = 0; st == DLA_OK && i < dt->n_ops; i++) {
         st = eng_op_decode((const uint8_t *)t->ops.data + (size_t)i * ENG_OP_RECORD_BYTES, ENG_OP_RECORD_BYTES, i,
                            &lim, &dt->ops[i]);
         if (st != DLA_OK) {
-            st = base_error(st, "%s: %s", what, dla_last_error());
+            st = rt_wrap(st, "%s", what);
             break;
         }
         st = rt_check_op(&dt->ops[i], bufs, (int)t->n_addresses, dt->n_luts, what);
@@ -288,7 +288,7 @@ dla_status rt_module_load(dla_device *dev, const void *bytes, size_t size, dla_m
     mod->dev = dev;
     dla_status st = ldb_parse(mod->bytes, size, &mod->view);
     if (st != DLA_OK) {
-        st = base_error(st, "module load: %s", dla_last_error());
+        st = rt_wrap(st, "module load");
         rt_module_free(mod);
         return st;
     }
@@ -349,8 +349,7 @@ dla_status rt_module_run(dla_module *mod, dla_mem *const *in, dla_mem *const *ou
         } else {
             st = rt_host_run(mod, &mod->host[i]);
             if (st != DLA_OK)
-                st = base_error(st, "module '%s' task %u '%s' (%s): %s", mod->name, i, t->name, task_kind(t),
-                                dla_last_error());
+                st = rt_wrap(st, "module '%s' task %u '%s' (%s)", mod->name, i, t->name, task_kind(t));
         }
         end[i] = (rt_now() - t0) * 1e3;
     }

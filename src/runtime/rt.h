@@ -193,5 +193,8 @@ void rt_stats_record(dla_module *mod, const double *task_start, const double *ta
 dla_status rt_stats_csv(const dla_module *mod, char **csv);
 
 double rt_now(void); /* CLOCK_MONOTONIC seconds */
+/* Prefixes the calling thread's last error with a formatted context ("module 'x' task 2: <message>") and returns
+ * st (the message is copied first: base_error writes into the buffer dla_last_error() returns). */
+dla_status rt_wrap(dla_status st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -238,7 +238,7 @@ static dla_status check_cube(const eng_ctx *ctx, const eng_op *op, const eng_cub
         return DLA_OK; /* unused operands are zeroed; a used cube of size 0 fails its processor's geometry check */
     dla_status st = eng_cube_check(ctx, op, c, name);
     if (st != DLA_OK)
-        return base_error(st, "%s: %s", what, dla_last_error());
+        return rt_wrap(st, "%s", what);
     return DLA_OK;
 }
 
@@ -351,9 +351,9 @@ dla_status rt_dla_run(dla_module *mod, rt_dla_task *dt, double t0, eng_stats *st
                 if ((uint32_t)j >= task->layers[l].first_op &&
                     (uint32_t)j < task->layers[l].first_op + task->layers[l].op_count)
                     layer = task->layers[l].name;
-            status = base_error(status, "module '%s' task %u '%s': engine op %d (%s%s%s%s): %s", mod->name,
+            status = rt_wrap(status, "module '%s' task %u '%s': engine op %d (%s%s%s%s)", mod->name,
                                 dt->task, task->name, j, unit_names[op->type], *layer ? ", layer '" : "", layer,
-                                *layer ? "'" : "", dla_last_error());
+                                *layer ? "'" : "");
             break;
         }
     }

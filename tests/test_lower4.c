@@ -719,6 +719,37 @@ static void test_lrn(void)
         }
 }
 
+/* Concat of inputs that do not start on atoms (ShuffleNet's 58 + 58 channels): transposes + width copies. And a
+ * squeeze-excitation block: Mul of the feature map by a computed per-channel vector (read as a PARAM array). */
+static void test_unaligned_concat_and_se(void)
+{
+    for (int p = 0; p < 2; p++) {
+        begin();
+        ir_tensor *x = input(4, DIMS(1, 8, 6, 7));
+        ir_tensor *a = unary(IR_OP_Relu, "Relu_a", conv("Conv_a", x, 10, 1, 1, 1, 0, 1, 1, 1));
+        ir_tensor *b = conv("Conv_b", x, 13, 3, 3, 1, 1, 1, 1, 1);
+        ir_node *c = NODE(IR_OP_Concat, "Concat", a, b, x);
+        ai(c, "axis", 1);
+        ir_graph *g = finish(out0(c));
+        result r = run_case("concat 10+13+8 channels (transposed)", g, p ? CC_PREC_INT8 : CC_PREC_FP16, 0, NULL);
+        expect(r, p ? CC_PREC_INT8 : CC_PREC_FP16);
+        ir_graph_destroy(g);
+    }
+    for (int p = 0; p < 2; p++) {
+        begin();
+        ir_tensor *x = input(4, DIMS(1, 24, 6, 6));
+        ir_tensor *f = unary(IR_OP_Relu, "Relu", conv("Conv", x, 24, 3, 3, 1, 1, 1, 1, 1));
+        ir_tensor *gp = unary(IR_OP_GlobalAveragePool, "GAP", f);
+        ir_tensor *sq = unary(IR_OP_Sigmoid, "Sigmoid", conv("Conv_fc", gp, 24, 1, 1, 1, 0, 1, 1, 1));
+        ir_graph *g = finish(out0(NODE(IR_OP_Mul, "Mul_se", sq, f)));
+        cc_task_builder *tb = NULL;
+        result r = run_case("squeeze-excitation Mul (per-channel surface)", g, p ? CC_PREC_INT8 : CC_PREC_FP16, 0, &tb);
+        expect(r, p ? CC_PREC_INT8 : CC_PREC_FP16);
+        l4tb_destroy(tb);
+        ir_graph_destroy(g);
+    }
+}
+
 int main(void)
 {
     test_tile_plan();
@@ -736,5 +767,6 @@ int main(void)
     test_layout();
     test_order_and_errors();
     test_lrn();
+    test_unaligned_concat_and_se();
     return TEST_RESULT();
 }

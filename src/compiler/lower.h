@@ -70,12 +70,14 @@ dla_status lw_scale(const lw_task *k, const ir_tensor *t, double *s);
 
 /* ---- SDP program (lower_sdp.c) ----------------------------------------------------------------------- */
 
-typedef enum lw_opd_kind { LW_OPD_NONE = 0, LW_OPD_LAYER, LW_OPD_CHANNEL, LW_OPD_POINT } lw_opd_kind;
+/* CSURF: a per-channel operand computed at run time (a C x 1 x 1 surface, e.g. squeeze-excitation weights): its
+ * packed FEATURE bytes are exactly a PARAM array, so the SDP reads it PER_KERNEL. */
+typedef enum lw_opd_kind { LW_OPD_NONE = 0, LW_OPD_LAYER, LW_OPD_CHANNEL, LW_OPD_POINT, LW_OPD_CSURF } lw_opd_kind;
 typedef struct lw_opd {
     lw_opd_kind kind;
     double v;            /* LAYER */
     double *pc;          /* CHANNEL: C values (owned by the program) */
-    const ir_tensor *t;  /* POINT: the second surface */
+    const ir_tensor *t;  /* POINT / CSURF: the second surface */
     int neg;             /* POINT (INT path): operand enters negated (Y converter with a negative scale) */
 } lw_opd;
 

@@ -67,6 +67,20 @@ static int same_cube(const ir_tensor *a, const ir_tensor *b)
     return c1 == c2 && h1 == h2 && w1 == w2 && (a->rank < 2 || b->rank < 2 || a->dims[0] == b->dims[0]);
 }
 
+/* 1 when every input of a channel Concat starts on an atom boundary. */
+static int concat_aligned(const ir_node *n, int atom)
+{
+    int off = 0;
+    for (int j = 0; j < n->n_in; j++) {
+        int c, h, w;
+        lw_chw(n->in[j], &c, &h, &w);
+        if (off % atom)
+            return 0;
+        off += c;
+    }
+    return 1;
+}
+
 dla_status lw_plan_aliases(lw_task *k)
 {
     for (int i = 0; i < k->n; i++) {
@@ -78,7 +92,7 @@ dla_status lw_plan_aliases(lw_task *k)
             int ep = lw_eprec(prec), atom = eng_feat_atom(ep), C, H, W, off = 0, all = 1;
             lw_chw(y, &C, &H, &W);
             eng_geom g;
-            if (eng_geom_make(C, H, W, (eng_precision)ep, ENG_LAYOUT_FEATURE, &g) != DLA_OK)
+            if (eng_geom_make(C, H, W, (eng_precision)ep, ENG_LAYOUT_FEATURE, &g) != DLA_OK || !concat_aligned(n, atom))
                 continue;
             for (int j = 0; j < n->n_in; j++) {
                 const ir_tensor *x = n->in[j];
@@ -179,6 +193,81 @@ static dla_status add_bdma(const lw_task *k, const ir_node *n, const eng_bdma_tr
     return DLA_OK;
 }
 
+static dla_status scratch(const lw_task *k, const ir_node *n, const char *what, int c, int h, int w, cc_prec prec,
+                          float scale, cc_surface *out)
+{
+    eng_geom g;
+    char nm[300];
+    snprintf(nm, sizeof nm, "%s/%s", n->name, what);
+    BASE_TRY(eng_geom_make(c, h, w, (eng_precision)lw_eprec(prec), ENG_LAYOUT_FEATURE, &g));
+    BASE_TRY(cc_tb_scratch(k->tb, nm, &g, out));
+    out->prec = prec;
+    out->scale = scale;
+    return DLA_OK;
+}
+
+static dla_status add_rubik(const lw_task *k, const ir_node *n, const cc_surface *src, const cc_surface *dst,
+                            const uint8_t perm[4])
+{
+    eng_op op;
+    memset(&op, 0, sizeof op);
+    op.type = ENG_OP_RUBIK;
+    op.u.rubik.mode = ENG_RUBIK_TRANSPOSE;
+    op.u.rubik.precision = (uint8_t)lw_eprec(dst->prec);
+    memcpy(op.u.rubik.perm, perm, 4);
+    op.u.rubik.src = lw_cube(src, 0, 0, 0, 0, 0, 0);
+    op.u.rubik.dst = lw_cube(dst, 0, 0, 0, 0, 0, 0);
+    return cc_tb_add_op(k->tb, &op, n->name, dst->prec == CC_PREC_INT8 ? "INT8" : "FP16");
+}
+
+/* Concat on C whose inputs do not start on atoms: each input is transposed to (H, W, C_i) (channels become the
+ * width, whose elements are whole atoms), copied at its width offset into an (H, W, C) scratch, which one more
+ * transpose turns into the output. INT8 inputs of another scale are requantized in between. */
+static dla_status lower_concat_transposed(const lw_task *k, const ir_node *n, const cc_surface *dst)
+{
+    static const uint8_t to_hwc[4] = {0, 2, 3, 1}, to_chw[4] = {0, 3, 1, 2};
+    const ir_tensor *y = n->out[0];
+    int C, H, W, off = 0;
+    lw_chw(y, &C, &H, &W);
+    cc_surface big;
+    BASE_TRY(scratch(k, n, "hwc", H, W, C, dst->prec, dst->scale, &big));
+    for (int j = 0; j < n->n_in; j++) {
+        const ir_tensor *x = n->in[j];
+        int c, h, w;
+        lw_chw(x, &c, &h, &w);
+        cc_surface src, a;
+        BASE_TRY(cc_tb_surface(k->tb, x, &src));
+        if (src.prec != dst->prec)
+            return ir_node_error(n, DLA_ERR_UNSUPPORTED, "input '%s' and the output differ in precision", x->name);
+        BASE_TRY(scratch(k, n, "in_hwc", H, W, c, src.prec, src.scale, &a));
+        BASE_TRY(add_rubik(k, n, &src, &a, to_hwc));
+        if (dst->prec == CC_PREC_INT8 && !same_quant(k, x, y)) {
+            cc_surface b;
+            BASE_TRY(scratch(k, n, "in_hwc_rq", H, W, c, dst->prec, dst->scale, &b));
+            BASE_TRY(lw_emit_sdp_copy(k, n->name, &a, &b, y));
+            a = b;
+        }
+        eng_bdma_transfer t;
+        memset(&t, 0, sizeof t);
+        t.src_mem = a.mem;
+        t.dst_mem = big.mem;
+        t.src_offset = a.offset;
+        t.dst_offset = big.offset + (uint32_t)eng_geom_at(&big.geom, 0, 0, (uint32_t)off);
+        t.line_size = (uint32_t)c * ENG_ATOM_BYTES;
+        t.line_repeat = (uint32_t)W;
+        t.src_line_stride = a.geom.line_stride;
+        t.dst_line_stride = big.geom.line_stride;
+        t.surface_repeat = a.geom.surfaces;
+        t.src_surface_stride = a.geom.surf_stride;
+        t.dst_surface_stride = big.geom.surf_stride;
+        BASE_TRY(add_bdma(k, n, &t, 1, dst->prec));
+        off += c;
+    }
+    BASE_TRY(add_rubik(k, n, &big, dst, to_chw));
+    cc_tb_mark(k->tb, n);
+    return DLA_OK;
+}
+
 static dla_status lower_concat(const lw_task *k, const ir_node *n)
 {
     const ir_tensor *y = n->out[0];
@@ -189,6 +278,8 @@ static dla_status lower_concat(const lw_task *k, const ir_node *n)
     BASE_TRY(feature_only(n, &dst, "the output"));
     cc_prec prec = dst.prec;
     int atom = dst.geom.atom_c, off = 0, nt = 0;
+    if (!concat_aligned(n, atom))
+        return lower_concat_transposed(k, n, &dst);
     eng_bdma_transfer t[64];
     for (int j = 0; j < n->n_in; j++) {
         const ir_tensor *x = n->in[j];

@@ -135,9 +135,11 @@ typedef struct lw_plan {
     int alu[3], mul[3], act[3];
 } lw_plan;
 
+static int surf(const lw_opd *o) { return o->kind == LW_OPD_POINT || o->kind == LW_OPD_CSURF; }
+
 static int pair_ok(const lw_sdp_prog *p, int a, const lw_prim *b)
 {
-    return a < 0 || (p->p[a].opd.kind != LW_OPD_POINT && b->opd.kind != LW_OPD_POINT);
+    return a < 0 || (!surf(&p->p[a].opd) && !surf(&b->opd));
 }
 
 static int pack(const lw_sdp_prog *p, lw_plan *pl)
@@ -146,7 +148,7 @@ static int pack(const lw_sdp_prog *p, lw_plan *pl)
     for (int s = 0; s < 3; s++) {
         int y = s == 2;
         pl->alu[s] = pl->mul[s] = pl->act[s] = -1;
-        if (pos < p->n && p->p[pos].type == LW_P_ALU && (p->p[pos].opd.kind != LW_OPD_POINT || y))
+        if (pos < p->n && p->p[pos].type == LW_P_ALU && (!surf(&p->p[pos].opd) || y))
             pl->alu[s] = pos++;
         if (pos < p->n && p->p[pos].type == LW_P_MUL && (p->p[pos].opd.kind != LW_OPD_POINT || y) &&
             pair_ok(p, pl->alu[s], &p->p[pos]))
@@ -154,7 +156,7 @@ static int pack(const lw_sdp_prog *p, lw_plan *pl)
         if (pos < p->n) {
             const lw_prim *x = &p->p[pos];
             if (x->type == LW_P_RELU || (x->type == LW_P_LUT && y) ||
-                (x->type == LW_P_PRELU && pl->mul[s] < 0 && x->opd.kind != LW_OPD_POINT && pair_ok(p, pl->alu[s], x)))
+                (x->type == LW_P_PRELU && pl->mul[s] < 0 && !surf(&x->opd) && pair_ok(p, pl->alu[s], x)))
                 pl->act[s] = pos++;
         }
     }
@@ -220,6 +222,19 @@ static int classify(const lw_task *k, const ir_tensor *chain, const ir_tensor *o
         out->kind = LW_OPD_CHANNEL;
         out->pc = v;
         return 1;
+    }
+    if (ir_tensor_numel(o) == C && C != ir_tensor_numel(chain) && o->rank <= chain->rank) {
+        int r = chain->rank, ca = lw_channel_axis(chain), ok = 1;
+        for (int i = 0; ok && i < o->rank; i++) {
+            int ax = r - o->rank + i;
+            if (o->dims[i] != 1 && !(ax == ca && o->dims[i] == C))
+                ok = 0;
+        }
+        if (ok && lw_available(k, o)) {
+            out->kind = LW_OPD_CSURF;
+            out->t = o;
+            return 1;
+        }
     }
     if (ir_tensor_numel(o) != ir_tensor_numel(chain) || o->rank != chain->rank)
         return fail(reason, size, "second operand '%s' does not have the data's shape", o->name);
@@ -396,7 +411,7 @@ int lw_node_prims(const lw_task *k, const ir_node *n, const ir_tensor *chain, lw
             return fail(reason, size, "'%s' reads the data twice", n->name);
         if (!classify(k, chain, n->in[1 - ci], C, &o, reason, size))
             return 0;
-        if (o.kind == LW_OPD_POINT && p->no_point)
+        if (surf(&o) && p->no_point)
             return fail(reason, size, "'%s': a second surface cannot join this group", n->name);
         if (!binary_prims(n, ci, fp, C, o, xs, &nx, reason, size))
             return 0;
@@ -532,11 +547,12 @@ int lw_collect_followers(const lw_task *k, const ir_tensor *t, lw_sdp_prog *p, c
     return cnt;
 }
 
-/* The input of n that carries the data (the first non-constant input). */
+/* The input of n that carries the data: the first non-constant input of the output's size. */
 static const ir_tensor *data_input(const ir_node *n)
 {
     for (int i = 0; i < n->n_in; i++)
-        if (n->in[i] && n->in[i]->data_kind != IR_DATA_CONST)
+        if (n->in[i] && n->in[i]->data_kind != IR_DATA_CONST &&
+            ir_tensor_numel(n->in[i]) == ir_tensor_numel(n->out[0]))
             return n->in[i];
     return NULL;
 }

@@ -174,6 +174,31 @@ static dla_status point_cube(const lw_task *k, const lw_opd *o, cc_prec prec, en
     return DLA_OK;
 }
 
+/* A C x 1 x 1 surface read as a PARAM array (its packed FEATURE bytes are [C] elements). */
+static dla_status csurf_cube(const lw_task *k, const lw_opd *o, cc_prec prec, int C, eng_cube *cube, double *s2)
+{
+    cc_surface sf;
+    BASE_TRY(cc_tb_surface(k->tb, o->t, &sf));
+    int bpe = sf.geom.elem_bytes;
+    if (sf.prec != prec || sf.geom.layout != ENG_LAYOUT_FEATURE || sf.geom.h != 1 || sf.geom.w != 1 ||
+        (sf.geom.surfaces > 1 && sf.geom.surf_stride != ENG_ATOM_BYTES) || (int)sf.geom.c != C)
+        return base_error(DLA_ERR_UNSUPPORTED, "lowering: per-channel operand '%s' is not a packed %d x 1 x 1 cube of "
+                          "the group's precision", o->t->name, C);
+    memset(cube, 0, sizeof *cube);
+    cube->mem_type = ENG_MEM_DRAM;
+    cube->layout = ENG_LAYOUT_PARAM;
+    cube->precision = sf.geom.precision;
+    cube->mem = sf.mem;
+    cube->offset = sf.offset;
+    cube->size = (uint32_t)(C * bpe);
+    cube->channel = (uint16_t)C;
+    cube->width = cube->height = 1;
+    *s2 = sf.scale;
+    if (prec == CC_PREC_INT8)
+        return lw_scale(k, o->t, s2);
+    return DLA_OK;
+}
+
 static void lut_range(const lw_task *k, const lw_prim *x, double *lo, double *hi)
 {
     lw_fn_range(x->fn, lo, hi);
@@ -229,7 +254,38 @@ dla_status lw_sdp_build(const lw_task *k, const char *name, const lw_sdp_prog *p
         g->act = (uint8_t)(!pt ? ENG_ACT_NONE : pt->type == LW_P_RELU ? ENG_ACT_RELU
                            : pt->type == LW_P_PRELU ? ENG_ACT_PRELU : ENG_ACT_LUT);
         int point = (pa && pa->opd.kind == LW_OPD_POINT) || (pm && pm->opd.kind == LW_OPD_POINT);
-        if (point) {
+        int csurf = (pa && pa->opd.kind == LW_OPD_CSURF) || (pm && pm->opd.kind == LW_OPD_CSURF);
+        if (csurf) {
+            const lw_prim *pp = pa ? pa : pm;
+            double s2 = 0;
+            g->mode = ENG_SDP_PER_KERNEL;
+            st = csurf_cube(k, &pp->opd, p->prec, C, cubes[i], &s2);
+            if (st != DLA_OK)
+                break;
+            g->precision = cubes[i]->precision;
+            if (!fp && !uniform(s, C)) {
+                st = base_error(DLA_ERR_INTERNAL, "lowering '%s': per-channel surface before the rescale", name);
+                break;
+            }
+            if (!fp && pa) {
+                double ratio = s2 / s[0];
+                if (fabs(ratio) > 32767.0) {
+                    st = base_error(DLA_ERR_UNSUPPORTED, "lowering '%s': per-channel operand scale %g is %g times the "
+                                    "data's fine domain (converter limit 32767)", name, s2, fabs(ratio));
+                    break;
+                }
+                g->alu_cvt.enable = 1;
+                st = eng_scale_shift(ratio, 63, &g->alu_cvt.scale, &g->alu_cvt.truncate);
+            } else if (!fp) {
+                double d = s_fine / (s[0] * s2);
+                int t = d >= 1.0 ? (int)floor(log2(d)) : 0;
+                t = t > 63 ? 63 : t;
+                g->truncate = (uint8_t)t;
+                double sn = s[0] * s2 * ldexp(1.0, t);
+                for (int c = 0; c < C; c++)
+                    s[c] = sn;
+            }
+        } else if (point) {
             const lw_prim *pp = pa ? pa : pm;
             double s2 = 0;
             g->mode = ENG_SDP_PER_POINT;
@@ -370,9 +426,9 @@ void lw_sdp_restrict(eng_sdp_op *sd, const lw_task *k, const lw_sdp_prog *p, int
         if (!stg[i]->enable || stg[i]->kind == ENG_SDP_NONE)
             continue;
         if (stg[i]->mode == ENG_SDP_PER_KERNEL) {
-            int comps = stg[i]->kind == ENG_SDP_BOTH ? 2 : 1;
-            cubes[i]->offset += (uint32_t)(c0 * comps * 2);
-            cubes[i]->size = (uint32_t)(nc * comps * 2);
+            int comps = stg[i]->kind == ENG_SDP_BOTH ? 2 : 1, bpe = eng_prec_bytes(cubes[i]->precision);
+            cubes[i]->offset += (uint32_t)(c0 * comps * bpe);
+            cubes[i]->size = (uint32_t)(nc * comps * bpe);
             cubes[i]->channel = (uint16_t)nc;
         } else if (stg[i]->mode == ENG_SDP_PER_POINT) {
             for (int j = 0; j < p->n; j++)

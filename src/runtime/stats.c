@@ -106,6 +106,11 @@ static void layer_static(const dla_module *mod, uint32_t ti, const ldb_layer *l,
         s->uses_pool |= op->type == ENG_OP_PDP;
         s->uses_square_sum_unit |= op->type == ENG_OP_CDP;
     }
+    /* a BDMA-only layer moves data in the layer's precision */
+    if (!s->src_precisions[0])
+        snprintf(s->src_precisions, sizeof s->src_precisions, "%s", l->precision);
+    if (!s->dst_precisions[0])
+        snprintf(s->dst_precisions, sizeof s->dst_precisions, "%s", l->precision);
 }
 
 dla_status rt_stats_init(dla_module *mod)

@@ -279,8 +279,8 @@ static dla_status decide(const ir_graph *g, const cc_placement *pl, const cc_pre
         int want_fp16 = 0;
         BASE_TRY(apply_reqs(&reqs[s], s, !blocked, why, o->constraints, &want_fp16));
         p->subgraph[s] = blocked || want_fp16 ? CC_PREC_FP16 : CC_PREC_INT8;
-        if (int8 && blocked)
-            base_log(DLA_LOG_INFO, "DLA subgraph %d runs FP16: %s", s, why);
+        if (int8 && blocked) /* TensorRT warns too ("Missing scale and zero-point for tensor ...") */
+            base_log(DLA_LOG_WARN, "DLA subgraph %d runs FP16: %s", s, why);
         else if (int8 && want_fp16)
             base_log(DLA_LOG_INFO, "DLA subgraph %d runs FP16: %s '%s' asks for fp16 (--layerPrecisions)", s,
                      reqs[s].fp16->op_type, reqs[s].fp16->name);

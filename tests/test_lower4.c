@@ -606,7 +606,7 @@ static void test_sdp_ops(void)
 /* Layout: slice (C on an atom, H, W), transpose, reshape, resize, a copy of a graph input. */
 static void test_layout(void)
 {
-    for (int v = 0; v < 6; v++)
+    for (int v = 0; v < 7; v++)
         for (int p = 0; p < 2; p++) {
             begin();
             ir_tensor *x = input(4, DIMS(1, 48, 6, 8)), *y = NULL;
@@ -614,10 +614,13 @@ static void test_layout(void)
             const char *label = "";
             ir_node *n;
             switch (v) {
-            case 0: label = "slice C[32:48] H[1:5] W[2:8]";
+            case 0: case 6: label = v ? "slice C[10:41] W[1:7] (unaligned C)" : "slice C[32:48] H[1:5] W[2:8]";
                 n = NODE(IR_OP_Slice, "Slice", a, NULL, NULL, NULL);
                 {
                     int64_t st[3] = {32, 1, 2}, en[3] = {48, 5, 100}, ax[3] = {1, 2, 3};
+                    if (v) {
+                        st[0] = 10, en[0] = 41, st[1] = 0, en[1] = 6, st[2] = 1, en[2] = 7;
+                    }
                     ir_tensor *ts = named("c"), *te = named("c"), *ta = named("c");
                     ir_tensor *ts3[3] = {ts, te, ta};
                     const int64_t *vals[3] = {st, en, ax};
@@ -656,7 +659,7 @@ static void test_layout(void)
                 y = out0(n);
                 break;
             }
-            default: label = "maxpool + global avgpool"; y = pool(IR_OP_MaxPool, "MaxPool", a, 2, 2, 0);
+            case 5: label = "maxpool + global avgpool"; y = pool(IR_OP_MaxPool, "MaxPool", a, 2, 2, 0);
                 y = unary(IR_OP_GlobalAveragePool, "GAP", y);
                 break;
             }

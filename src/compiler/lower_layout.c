@@ -390,10 +390,25 @@ static dla_status lower_slice(const lw_task *k, const ir_node *n)
     BASE_TRY(move_target(k, n, x, y, &dst, &tmp, &rq));
     BASE_TRY(feature_only(n, &src, "the input"));
     BASE_TRY(feature_only(n, &dst, "the output"));
-    if (lo[1] % (int)src.geom.atom_c)
-        return ir_node_error(n, DLA_ERR_UNSUPPORTED, "channel slice starts at %d, not on a %u-channel atom", lo[1],
-                             src.geom.atom_c);
     const cc_surface *to = rq ? &tmp : &dst;
+    if (lo[1] % (int)src.geom.atom_c) {
+        /* channel start inside an atom: slice in the transposed (H, W, C) space, where channels are whole atoms */
+        static const uint8_t to_hwc[4] = {0, 2, 3, 1}, to_chw[4] = {0, 3, 1, 2};
+        if (lo[2] % (int)src.geom.atom_c)
+            return ir_node_error(n, DLA_ERR_UNSUPPORTED, "slice starts inside an atom on both C (%d) and H (%d)", lo[1],
+                                 lo[2]);
+        cc_surface a, b;
+        BASE_TRY(scratch(k, n, "hwc", (int)src.geom.h, (int)src.geom.w, (int)src.geom.c, src.prec, src.scale, &a));
+        BASE_TRY(scratch(k, n, "hwc_slice", (int)dst.geom.h, (int)dst.geom.w, (int)dst.geom.c, src.prec, src.scale, &b));
+        BASE_TRY(add_rubik(k, n, &src, &a, to_hwc));
+        eng_bdma_transfer t = xfer(&a, lo[2], (int)dst.geom.h, lo[3], (int)dst.geom.w, lo[1], (int)dst.geom.c, &b, 0);
+        BASE_TRY(add_bdma(k, n, &t, 1, dst.prec));
+        BASE_TRY(add_rubik(k, n, &b, to, to_chw));
+        if (rq)
+            BASE_TRY(lw_emit_sdp_copy(k, n->name, &tmp, &dst, y));
+        cc_tb_mark(k->tb, n);
+        return DLA_OK;
+    }
     eng_bdma_transfer t = xfer(&src, lo[1], (int)dst.geom.c, lo[2], (int)dst.geom.h, lo[3], (int)dst.geom.w, to, 0);
     BASE_TRY(add_bdma(k, n, &t, 1, dst.prec));
     if (rq)

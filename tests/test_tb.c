@@ -355,6 +355,36 @@ static void test_int8_missing_scale(void)
     remove(path);
 }
 
+/* The scales of a calibration saved as a TensorRT cache and read back with --calib give the same loadable, byte for
+ * byte, as calibrating during the build (and a build is deterministic). */
+static void test_calib_cache_same(void)
+{
+    const char *path = "/tmp/dlakit_test_tb_same.cache";
+    dla_model *m;
+    dla_load_options lo = {.shapes = "input:1x1x28x28"};
+    dla_calib *c = NULL;
+    CHECK_OK(dla_model_load_file(FASHION, &lo, &m));
+    dla_build_options po = {.fp16 = 1};
+    dla_placement *p = NULL;
+    CHECK_OK(dla_model_place(m, &po, &p)); /* calibrate the rewritten graph, as the build does */
+    dla_placement_destroy(p);
+    CHECK_OK(dla_model_calibrate_dir(m, SAMPLES, NULL, &c));
+    CHECK_OK(dla_calib_save(c, path));
+    dla_calib_destroy(c);
+    dla_model_destroy(m);
+    built a, b, a2;
+    dla_build_options oa = {.int8 = 1, .calib_data = SAMPLES}, ob = {.int8 = 1, .calib_cache = path};
+    CHECK_OK(build_fashion(&oa, &a));
+    CHECK_OK(build_fashion(&ob, &b));
+    CHECK_OK(build_fashion(&oa, &a2));
+    CHECK(a.size == b.size && a.bytes && b.bytes && memcmp(a.bytes, b.bytes, a.size) == 0);
+    CHECK(a.size == a2.size && a2.bytes && memcmp(a.bytes, a2.bytes, a.size) == 0);
+    release(&a);
+    release(&b);
+    release(&a2);
+    remove(path);
+}
+
 /* fp16 asked for one layer of a calibrated INT8 subgraph: the subgraph runs FP16 (one precision per task). */
 static void test_layer_precision_fp16(void)
 {
@@ -582,6 +612,7 @@ int main(void)
     test_fashion_forced_host();
     test_fashion_int8();
     test_int8_missing_scale();
+    test_calib_cache_same();
     test_layer_precision_fp16();
     test_standalone();
     test_two_branch();

@@ -136,13 +136,16 @@ static void make_convw(convw *cw, int C, int K, unsigned seed)
     }
 }
 
+static uint32_t batch = 1; /* images per tensor of the modules built next */
+static uint32_t addr_extra = 0; /* bytes added to the activation addresses (a bad batch layout) */
+
 static ldb_tensor feat_tensor(const char *name, uint32_t mem, int c, int h, int w)
 {
     eng_geom g;
     eng_geom_make(c, h, w, ENG_FP16, ENG_LAYOUT_FEATURE, &g);
     ldb_tensor t = {.name = name, .mem = mem, .dtype = LDB_DT_HALF, .format = LDB_FMT_CHW16, .rank = 4,
-                    .size = g.size, .n = 1, .c = (uint32_t)c, .h = (uint32_t)h, .w = (uint32_t)w,
-                    .dims = {1, c, h, w}, .strides = {g.size, g.surf_stride, g.line_stride, 32}};
+                    .size = (uint64_t)g.size * batch + addr_extra, .n = batch, .c = (uint32_t)c, .h = (uint32_t)h,
+                    .w = (uint32_t)w, .dims = {batch, c, h, w}, .strides = {g.size, g.surf_stride, g.line_stride, 32}};
     return t;
 }
 
@@ -241,9 +244,11 @@ static void add_conv_task(ldb_builder *b, const dla_spec *s)
     uint32_t wm = add_mem(b, "weights", cw->size, LDB_MEM_ALLOC | LDB_MEM_SET, LDB_NONE, LDB_NONE, wb,
                           LDB_POOL_GLOBAL_DRAM);
     uint32_t addr[3];
-    addr[0] = ldb_add_address(b, &(ldb_address){.mem = s->in_mem, .size = feat_size(cw->C, s->H, s->W)});
+    addr[0] = ldb_add_address(b, &(ldb_address){.mem = s->in_mem,
+                                                 .size = feat_size(cw->C, s->H, s->W) * batch + addr_extra});
     addr[1] = ldb_add_address(b, &(ldb_address){.mem = wm, .size = cw->size});
-    addr[2] = ldb_add_address(b, &(ldb_address){.mem = s->out_mem, .size = feat_size(cw->K, s->H, s->W)});
+    addr[2] = ldb_add_address(b, &(ldb_address){.mem = s->out_mem,
+                                                 .size = feat_size(cw->K, s->H, s->W) * batch + addr_extra});
     static uint8_t rec[2][ENG_OP_RECORD_BYTES];
     conv_sdp_ops(cw, s->H, s->W, s->deps, rec);
     ldb_layer layer = {s->layer, "FP16", 0, 2, 1u << LDB_UNIT_CONV | 1u << LDB_UNIT_SDP, s->out_tensor};
@@ -483,6 +488,50 @@ static void test_dla_conv(void)
     CHECK(out[0] && out[1] && memcmp(out[0], out[1], feat_size(K0, H0, W0)) == 0);
     free(out[0]);
     free(out[1]);
+    dla_device_destroy(dev);
+}
+
+/* A batch of 3 images: the task's ops run once per image over its slice of each activation buffer. */
+static void test_batch(void)
+{
+    enum { NB = 3 };
+    dla_device *dev;
+    CHECK_OK(dla_device_create(1, DLA_MODE_STANDALONE, &dev));
+    batch = NB;
+    void *bytes;
+    size_t size;
+    build_dla(&cwa, DEP_NVDLA, "Conv_0 + Relu_1", &bytes, &size);
+    dla_module *mod = NULL;
+    CHECK_OK(dla_module_load(dev, bytes, size, &mod));
+    free(bytes);
+    bound bd;
+    if (mod && bind(dev, mod, &bd)) {
+        CHECK(bd.in.n == NB && bd.in.size == NB * feat_size(C0, H0, W0));
+        float x[NB][C0 * H0 * W0], y[NB][K0 * H0 * W0];
+        double want[K0 * H0 * W0];
+        for (int i = 0; i < NB; i++)
+            random_input(x[i], C0 * H0 * W0, 300u + (unsigned)i);
+        CHECK_OK(dla_tensor_pack(&bd.in, &x[0][0], bd.x, bd.in.size));
+        CHECK_OK(run_once(dev, mod, &bd));
+        CHECK_OK(dla_tensor_unpack(&bd.out, bd.y, bd.out.size, &y[0][0]));
+        int bad = 0;
+        for (int i = 0; i < NB; i++) {
+            ref_conv(&cwa, x[i], want);
+            for (int k = 0; k < K0 * H0 * W0; k++)
+                bad += fabs(y[i][k] - want[k]) > fp16_ulp((float)want[k]);
+        }
+        CHECK(bad == 0);
+        unbind(dev, &bd);
+    }
+    /* activation buffers that do not split into the images are refused */
+    addr_extra = 32;
+    build_dla(&cwa, DEP_NVDLA, "Conv_0 + Relu_1", &bytes, &size);
+    mod = NULL;
+    CHECK_STATUS(dla_module_load(dev, bytes, size, &mod), DLA_ERR_FORMAT);
+    CHECK(strstr(dla_last_error(), "not a multiple of the task's 3 images"));
+    free(bytes);
+    addr_extra = 0;
+    batch = 1;
     dla_device_destroy(dev);
 }
 
@@ -986,6 +1035,7 @@ int main(void)
     CHECK_OK(dla_device_get_count(&n));
     CHECK(n == 2);
     test_dla_conv();
+    test_batch();
     test_host_relu();
     test_chain();
     test_threads();

@@ -115,6 +115,31 @@ static dla_status prepare_bindings(dla_module *mod)
 
 /* ---- DLA tasks --------------------------------------------------------------------------------------------- */
 
+/* Images per run and the per-image stride of each activation address (see rt_dla_task). */
+static dla_status plan_batch(const dla_module *mod, const ldb_task *t, rt_dla_task *dt, const char *what)
+{
+    const ldb_view *v = &mod->view;
+    dt->batch = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        const uint32_t *ids = pass ? t->outputs : t->inputs;
+        uint32_t n = pass ? t->n_outputs : t->n_inputs;
+        for (uint32_t k = 0; k < n; k++)
+            if (v->tensors[ids[k]].n > dt->batch)
+                dt->batch = v->tensors[ids[k]].n;
+    }
+    for (uint32_t i = 0; i < t->n_addresses; i++) {
+        const ldb_address *a = &v->addresses[t->addresses[i]];
+        if (v->memory[a->mem].flags & LDB_MEM_SET)
+            continue; /* constants: the same bytes for every image */
+        if (a->size % dt->batch)
+            return base_error(DLA_ERR_FORMAT, "%s: activation address %u (list entry %u) has %llu bytes, not a "
+                              "multiple of the task's %u images", what, t->addresses[i], i,
+                              (unsigned long long)a->size, dt->batch);
+        dt->stride[i] = a->size / dt->batch;
+    }
+    return DLA_OK;
+}
+
 static dla_status prepare_dla(dla_module *mod, uint32_t ti, rt_dla_task *dt)
 {
     const ldb_task *t = &mod->view.tasks[ti];
@@ -142,10 +167,17 @@ static dla_status prepare_dla(dla_module *mod, uint32_t ti, rt_dla_task *dt)
         free(bufs);
         return base_error(DLA_ERR_NOMEM, "%s: out of memory", what);
     }
-    for (uint32_t i = 0; i < t->n_addresses; i++)
-        bufs[i].size = (size_t)mod->view.addresses[t->addresses[i]].size;
+    dt->stride = calloc((size_t)t->n_addresses + 1, sizeof *dt->stride);
+    if (!dt->stride) {
+        free(bufs);
+        return base_error(DLA_ERR_NOMEM, "%s: out of memory", what);
+    }
+    dla_status st = plan_batch(mod, t, dt, what);
+    for (uint32_t i = 0; st == DLA_OK && i < t->n_addresses; i++) {
+        const ldb_address *a = &mod->view.addresses[t->addresses[i]];
+        bufs[i].size = (size_t)(dt->stride[i] ? dt->stride[i] : a->size); /* image 0's view */
+    }
     eng_codec_limits lim = {dt->n_ops, dt->n_luts, (int)t->n_addresses};
-    dla_status st = DLA_OK;
     uint32_t per_unit[ENG_OP_TYPE_COUNT] = {0};
     for (int i = 0; st == DLA_OK && i < dt->n_luts; i++) {
         st = eng_lut_decode((const uint8_t *)t->luts.data + (size_t)i * ENG_LUT_RECORD_BYTES, ENG_LUT_RECORD_BYTES,
@@ -179,6 +211,7 @@ static void release_dla(rt_dla_task *dt)
     free(dt->order);
     free(dt->op_ms);
     free(dt->op_start_ms);
+    free(dt->stride);
     free(dt->pipe.i32);
     free(dt->pipe.f32);
     memset(dt, 0, sizeof *dt);

@@ -33,8 +33,14 @@ typedef dla_status (*rt_deserialize_fn)(void *user, const void *bytes, size_t si
 
 /* ---- DLA tasks ---------------------------------------------------------------------------------------------- */
 
+/* Batch: the lowering describes one image (compiler/lower.h); a task whose tensors hold n > 1 images runs its ops
+ * once per image. Image i sees each activation address (a memory entry without SET contents: scratch, task I/O)
+ * as the window [i * size/n, (i+1) * size/n) of it — images lie size/n bytes apart, format.h — and each constant
+ * address (weights, operands: SET entries) whole. */
 typedef struct rt_dla_task {
     uint32_t task;          /* index in the loadable */
+    uint32_t batch;         /* images per run: the largest n of the task's input/output tensors (>= 1) */
+    uint64_t *stride;       /* per address-list entry: bytes per image, 0 for a constant address */
     eng_op *ops;
     int n_ops;
     eng_lut *luts;

@@ -18,6 +18,7 @@
  */
 #include "runtime/rt.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -324,11 +325,6 @@ dla_status rt_dla_run(dla_module *mod, rt_dla_task *dt, double t0, eng_stats *st
     eng_buffer *bufs = task->n_addresses <= 16 ? bufs_small : malloc(sizeof *bufs * task->n_addresses);
     if (!bufs)
         return base_error(DLA_ERR_NOMEM, "module '%s' task %u '%s': out of memory", mod->name, dt->task, task->name);
-    for (uint32_t i = 0; i < task->n_addresses; i++) {
-        const ldb_address *a = &mod->view.addresses[task->addresses[i]];
-        bufs[i].data = mod->mem_ptr[a->mem] + a->offset;
-        bufs[i].size = (size_t)a->size;
-    }
     eng_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
     ctx.bufs = bufs;
@@ -336,25 +332,39 @@ dla_status rt_dla_run(dla_module *mod, rt_dla_task *dt, double t0, eng_stats *st
     ctx.luts = dt->luts;
     ctx.n_luts = dt->n_luts;
     ctx.pipe = dt->pipe;
+    for (int j = 0; j < dt->n_ops; j++)
+        dt->op_ms[j] = dt->op_start_ms[j] = 0;
     dla_status status = DLA_OK;
-    for (int k = 0; k < dt->n_ops; k++) {
-        int j = dt->order[k];
-        const eng_op *op = &dt->ops[j];
-        double a = rt_now();
-        status = eng_exec_op(&ctx, op);
-        double b = rt_now();
-        dt->op_start_ms[j] = (a - t0) * 1e3;
-        dt->op_ms[j] = (b - a) * 1e3;
-        if (status != DLA_OK) {
-            const char *layer = "";
-            for (uint32_t l = 0; l < task->n_layers; l++)
-                if ((uint32_t)j >= task->layers[l].first_op &&
-                    (uint32_t)j < task->layers[l].first_op + task->layers[l].op_count)
-                    layer = task->layers[l].name;
-            status = rt_wrap(status, "module '%s' task %u '%s': engine op %d (%s%s%s%s)", mod->name,
-                                dt->task, task->name, j, unit_names[op->type], *layer ? ", layer '" : "", layer,
-                                *layer ? "'" : "");
-            break;
+    for (uint32_t img = 0; status == DLA_OK && img < dt->batch; img++) {
+        for (uint32_t i = 0; i < task->n_addresses; i++) {
+            const ldb_address *a = &mod->view.addresses[task->addresses[i]];
+            uint8_t *base = mod->mem_ptr[a->mem] + a->offset;
+            bufs[i].data = dt->stride[i] ? base + img * dt->stride[i] : base;
+            bufs[i].size = (size_t)(dt->stride[i] ? dt->stride[i] : a->size);
+        }
+        for (int k = 0; k < dt->n_ops; k++) {
+            int j = dt->order[k];
+            const eng_op *op = &dt->ops[j];
+            double a = rt_now();
+            status = eng_exec_op(&ctx, op);
+            double b = rt_now();
+            if (img == 0)
+                dt->op_start_ms[j] = (a - t0) * 1e3;
+            dt->op_ms[j] += (b - a) * 1e3;
+            if (status != DLA_OK) {
+                const char *layer = "";
+                for (uint32_t l = 0; l < task->n_layers; l++)
+                    if ((uint32_t)j >= task->layers[l].first_op &&
+                        (uint32_t)j < task->layers[l].first_op + task->layers[l].op_count)
+                        layer = task->layers[l].name;
+                char where[64] = "";
+                if (dt->batch > 1)
+                    snprintf(where, sizeof where, ", image %u of %u", img, dt->batch);
+                status = rt_wrap(status, "module '%s' task %u '%s': engine op %d (%s%s%s%s%s)", mod->name, dt->task,
+                                 task->name, j, unit_names[op->type], *layer ? ", layer '" : "", layer,
+                                 *layer ? "'" : "", where);
+                break;
+            }
         }
     }
     dt->pipe = ctx.pipe; /* the engine may have grown it */

@@ -203,6 +203,8 @@ static void test_fashion_fp16(void)
         fused_add |= strstr(d->layers[i].name, "/res1/b/b.0/Conv + /res1/Add") != NULL;
     }
     CHECK(fused_add);
+    /* the last layer writes the network output's DLA-side copy: it names that descriptor */
+    CHECK(d->layers[d->n_layers - 1].tensor == tod->id && d->layers[0].tensor == LDB_NONE);
     check_ops(d);
     /* every address of the DLA task lies in its weights, its arena or the I/O copies */
     for (uint32_t i = 0; i < d->n_addresses; i++) {

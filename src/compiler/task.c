@@ -508,6 +508,21 @@ static dla_status io_lists(cc_task_builder *tb, uint32_t **in, int *n_in, uint32
     return DLA_OK;
 }
 
+/* The descriptor an op writes when its output is a cross-task tensor, else LDB_NONE. */
+static uint32_t op_out_desc(const cc_task_builder *tb, const eng_op *o)
+{
+    const eng_cube *d = o->type == ENG_OP_SDP     ? &o->u.sdp.dst
+                        : o->type == ENG_OP_PDP   ? &o->u.pdp.dst
+                        : o->type == ENG_OP_CDP   ? &o->u.cdp.dst
+                        : o->type == ENG_OP_RUBIK ? &o->u.rubik.dst
+                                                  : NULL;
+    int mem = d ? (d->mem_type == ENG_MEM_HW ? -1 : d->mem)
+                : o->type == ENG_OP_BDMA && o->u.bdma.num_transfers ? o->u.bdma.transfers[0].dst_mem : -1;
+    if (mem < 0 || mem >= tb->n_addr || tb->addr[mem].kind != ADDR_XT)
+        return LDB_NONE;
+    return tb->bc->xt[tb->addr[mem].xt].desc;
+}
+
 static dla_status add_task(cc_task_builder *tb, uint32_t arena_mem, uint32_t w_mem, const uint32_t *wait,
                            int n_wait, uint32_t signal)
 {
@@ -537,7 +552,8 @@ static dla_status add_task(cc_task_builder *tb, uint32_t arena_mem, uint32_t w_m
         eng_lut_encode(&tb->luts[i], luts + (size_t)i * ENG_LUT_RECORD_BYTES);
     for (int i = 0; i < tb->n_layers && layers; i++)
         layers[i] = (ldb_layer){tb->layers[i].name, tb->layers[i].precision, tb->layers[i].first,
-                                tb->layers[i].count, tb->layers[i].units, LDB_NONE};
+                                tb->layers[i].count, tb->layers[i].units,
+                                op_out_desc(tb, &tb->ops[tb->layers[i].first + tb->layers[i].count - 1])};
     if (tb->n_ops)
         t.ops = (ldb_records){ops, (uint32_t)tb->n_ops, ENG_OP_RECORD_BYTES, 0};
     if (tb->n_luts)

@@ -8,8 +8,10 @@
  * executor: the "GPU" side of a hybrid deployment; they run on the submitting device's worker thread). Network
  * inputs and outputs are user memory registered with the device (plain host pointers) and bound per submission,
  * in the module's bind order, in the formats the module's tensor descriptors give (dla_tensor_pack / unpack
- * convert from and to float NCHW). Events are host-side fences: a task waits for its wait events before it runs
- * and signals its signal events when it ends (also when it fails: waiters then fail too, naming the cause).
+ * convert from and to float NCHW). A DLA task whose tensors hold a batch of n images runs its operations once per
+ * image (the engine's operations describe one image; images lie size/n bytes apart). Events are host-side fences:
+ * a task waits for its wait events before it runs and signals its signal events when it ends (also when it fails:
+ * waiters then fail too, naming the cause).
  *
  *     int n;  dla_device_get_count(&n);                           // cudlaDeviceGetCount     -> 2
  *     dla_device *dev;

@@ -94,44 +94,68 @@ fi
 [ "${EXEC_CLI_ERRORS_ONLY:-0}" = 1 ] && { [ $fail = 0 ] && echo "exec_cli: error paths passed"; exit $fail; }
 
 # ---- builds of the bundled model (--skipInference) -------------------------------------------------------------
-expect 0 "$dla" exec "$M" $D --fp16 --skipInference --shapes=input:8x1x28x28
-has out "Layers running on DLA"; has out "Skipped inference phase"; has out "&&&& PASSED"
-mkdir -p "$tmp/cal"; ln -s "$samples/input_batch8.npy" "$tmp/cal/input_batch8.npy"
-expect 0 "$dla" exec "$M" $D --int8 --calibData="$tmp/cal" --shapes=input:8x1x28x28 --skipInference \
-  --saveEngine="$tmp/int8.dla" --dumpLayerInfo --exportLayerInfo="$tmp/layers.json"
-has out "by max calibration over $tmp/cal"; has out "INT8"; has out "Layers running on DLA"
+expect 0 "$dla" exec "$M" $D --fp16 --skipInference --shapes=input:1x1x28x28
+has out "Layers running on DLA"; has out "Skipped inference phase"; has out "&&&& PASSED"; has out "FP16"
+has out "=== Build Options ==="
+expect 0 "$dla" exec "$M" $D --int8 --calibData="$samples" --skipInference --saveEngine="$tmp/int8.dla" \
+  --dumpLayerInfo --exportLayerInfo="$tmp/layers.json"
+has out "Layers running on DLA: {ForeignNode["; has out "INT8"; has out "Engine saved to $tmp/int8.dla"
+has out "/stem/stem.0/Conv + /Relu + /pool/MaxPool"
+grep -q "fused DLA layers: [1-9][0-9]* INT8, 0 FP16" "$tmp/out" || bad "--int8 --calibData: not every layer INT8"
 [ -s "$tmp/int8.dla" ] || bad "--saveEngine wrote no $tmp/int8.dla"
+"$dla" inspect "$tmp/int8.dla" >/dev/null 2>&1 || bad "dla inspect refuses the saved engine"
 grep -q '"Layers"' "$tmp/layers.json" || bad "--exportLayerInfo: no \"Layers\" in $tmp/layers.json"
-/usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/layers.json" 2>/dev/null ||
-  { command -v /usr/bin/python3 >/dev/null && bad "--exportLayerInfo wrote invalid JSON"; }
+if /usr/bin/python3 -c 'import json' 2>/dev/null; then
+  /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/layers.json" ||
+    bad "--exportLayerInfo wrote invalid JSON"
+fi
 expect 0 "$dla" exec "$M" $D --int8 --skipInference;        has err "RANDOM INPUTS"
 has err "Automatically overriding shape to: 1x1x28x28"
+expect 0 "$dla" exec "$M" --skipInference;                  has out "forced to the GPU"; has out "0 on DLA"
+expect 0 "$dla" exec "$M" $D --fp16 --skipInference --memPoolSize=dlaSRAM:1,dlaLocalDRAM:64M,dlaGlobalDRAM:0.25G
+has out "dlaSRAM: 1 MiB, dlaLocalDRAM: 64 MiB, dlaGlobalDRAM: 256 MiB"
 
 # ---- standalone: DLA I/O formats only ---------------------------------------------------------------------------
 expect 2 "$dla" exec "$M" $D --buildDLAStandalone --saveEngine="$tmp/sa.dla"
 has err "--buildDLAStandalone needs DLA I/O formats"
 expect 0 "$dla" exec "$M" $D --buildDLAStandalone --inputIOFormats=fp16:chw16 --outputIOFormats=fp16:chw16 \
   --saveEngine="$tmp/sa.dla"
-has out "--buildDLAStandalone implies --skipInference"
+has out "--buildDLAStandalone implies --skipInference"; has out "(1 DLA, 0 HOST)"; has out "DLA standalone"
 [ -s "$tmp/sa.dla" ] || bad "standalone: no loadable written"
-"$dla" inspect "$tmp/sa.dla" >"$tmp/inspect" 2>&1 || bad "dla inspect of the standalone loadable failed"
-grep -qiE "0 HOST|HOST tasks?: 0|standalone" "$tmp/inspect" || bad "standalone loadable: $(head -5 "$tmp/inspect")"
+# a standalone loadable runs on a standalone device (chw16 in, chw16 out)
+expect 0 "$dla" exec --loadEngine="$tmp/sa.dla" $D --iterations=1 --warmUp=0 --duration=0 --checkFP32="$model"
+has out "binding for input with dimensions 1x1x28x28 (fp16:chw16"; has out "top-1 agreement 1/1"
 
 # ---- run: direct build + run == --saveEngine then --loadEngine --------------------------------------------------
-run_flags=(--iterations=2 --warmUp=0 --duration=0 --loadInputs=input:"$samples/input_batch8.npy")
-expect 0 "$dla" exec "$M" $D --int8 --calibData="$tmp/cal" --shapes=input:8x1x28x28 --allowGPUFallback \
-  --saveEngine="$tmp/run.dla" --exportOutput="$tmp/direct" --exportProfile="$tmp/profile.json" --dumpProfile \
-  "${run_flags[@]}"
+run_flags=(--iterations=2 --warmUp=0 --duration=0 --loadInputs=input:"$samples/input_3.npy")
+expect 0 "$dla" exec "$M" $D --int8 --calibData="$samples" --allowGPUFallback --saveEngine="$tmp/run.dla" \
+  --exportOutput="$tmp/direct" --exportProfile="$tmp/profile.json" --dumpProfile "${run_flags[@]}"
 has out "=== Performance summary ==="; has out "Throughput:"; has out "percentile(99%)"; has out "not Orin's"
+has out "=== Profile (2 iterations) ==="; has out "[HOST] reformat"
 [ -s "$tmp/direct/logits.npy" ] || bad "--exportOutput wrote no $tmp/direct/logits.npy"
-grep -q '"name"' "$tmp/profile.json" 2>/dev/null || bad "--exportProfile wrote no layers"
+grep -q '"count" : 2' "$tmp/profile.json" 2>/dev/null || bad "--exportProfile: no count"
+grep -q '"name" : "/stem/stem.0/Conv + /Relu + /pool/MaxPool"' "$tmp/profile.json" 2>/dev/null ||
+  bad "--exportProfile: no fused stem layer"
 expect 0 "$dla" exec --loadEngine="$tmp/run.dla" $D --exportOutput="$tmp/loaded" "${run_flags[@]}"
 cmp -s "$tmp/direct/logits.npy" "$tmp/loaded/logits.npy" || bad "--loadEngine outputs differ from the direct run"
 expect 0 "$alias_bin" --loadEngine="$tmp/run.dla" --useDLACore=1 --exportOutput="$tmp/loaded.json" "${run_flags[@]}"
-grep -q '"dimensions" : "8x10"' "$tmp/loaded.json" || bad "--exportOutput=FILE.json: not trtexec's JSON"
-# FP16 on the engine agrees with the host FP32 executor on the bundled images
-expect 0 "$dla" exec "$M" $D --fp16 --shapes=input:8x1x28x28 --checkFP32 "${run_flags[@]}"
-has out "top-1 agreement 8/8"
+grep -q '"dimensions" : "1x10"' "$tmp/loaded.json" || bad "--exportOutput=FILE.json: not trtexec's JSON"
+expect 1 "$dla" exec --loadEngine="$tmp/run.dla" $D --loadInputs=nosuch:"$samples/input_3.npy" --iterations=1
+has err "the engine has no input 'nosuch'"
+expect 1 "$dla" exec --loadEngine="$tmp/run.dla" $D --loadInputs=input:"$samples/input_batch8.npy" --iterations=1
+has err "input 'input' needs 784 values (1x1x28x28)"
+# FP16 on the engine agrees with the host FP32 executor; --loadEngine finds the model in the build info
+expect 0 "$dla" exec "$M" $D --fp16 --checkFP32 "${run_flags[@]}"
+has out "top-1 agreement 1/1"
+cos=$(sed -nE "s/.*checkFP32 'logits': cosine ([0-9.]+).*/\1/p" "$tmp/out")
+awk -v c="${cos:-0}" 'BEGIN { exit !(c >= 0.9999) }' || bad "FP16 engine vs FP32: cosine $cos < 0.9999"
+expect 0 "$dla" exec --loadEngine="$tmp/run.dla" $D --checkFP32 "${run_flags[@]}"
+has out "checkFP32: reference model $model"; has out "top-1 agreement 1/1"
+cos=$(sed -nE "s/.*checkFP32 'logits': cosine ([0-9.]+).*/\1/p" "$tmp/out")
+awk -v c="${cos:-0}" 'BEGIN { exit !(c >= 0.98) }' || bad "INT8 engine vs FP32: cosine $cos < 0.98"
+# --noDataTransfers leaves H2D/D2H out of the loop
+expect 0 "$dla" exec --loadEngine="$tmp/run.dla" $D --noDataTransfers "${run_flags[@]}"
+grep -q "H2D Latency" "$tmp/out" && bad "--noDataTransfers still reports H2D"
 
 [ $fail = 0 ] && echo "exec_cli: all checks passed"
 exit $fail

@@ -3,7 +3,6 @@
 #include "cli.h"
 #include "exec_steps.h"
 
-#include "dla/calib.h"
 #include "dla/compiler.h"
 #include "dla/loadable.h"
 #include "dla/model.h"
@@ -31,47 +30,24 @@ static int fail_api(const char *what)
     return 1;
 }
 
-/* The INT8 scales: --calib cache, --calibData max calibration, the model's Q/DQ scales, or random inputs with a
- * loud warning. *out stays NULL when INT8 is off. */
-static int choose_scales(const exec_opts *o, dla_model *m, dla_calib **out)
+/* The loud warning of a latency-only INT8 build: --int8 with no --calib, no --calibData and no Q/DQ pairs in the
+ * model means the builder calibrates on random inputs. */
+static void warn_random_scales(const exec_opts *o, const dla_model *m)
 {
-    *out = NULL;
-    if (!o->int8 || o->dla_core < 0)
-        return 0;
-    dla_calib_options co = {.method = DLA_CALIB_MAX};
-    double t0 = cli_now();
-    if (o->calib) {
-        if (dla_calib_load(o->calib, out) != DLA_OK)
-            return fail_api("--calib");
-        printf("[I] INT8 scales: %d from the calibration cache %s (%s)\n", dla_calib_count(*out), o->calib,
-               *dla_calib_header(*out) ? dla_calib_header(*out) : "no header");
-        return 0;
+    if (!o->int8 || o->dla_core < 0 || o->calib || o->calib_data)
+        return;
+    for (int i = 0; i < dla_model_num_layers(m); i++) {
+        dla_layer_info l;
+        if (dla_model_layer(m, i, &l) == DLA_OK &&
+            (!strcmp(l.op, "QuantizeLinear") || !strcmp(l.op, "DequantizeLinear")))
+            return;
     }
-    if (o->calib_data) {
-        if (dla_model_calibrate_dir(m, o->calib_data, &co, out) != DLA_OK)
-            return fail_api("--calibData");
-        printf("[I] INT8 scales: %d by max calibration over %s in %.2f s\n", dla_calib_count(*out), o->calib_data,
-               cli_now() - t0);
-        return 0;
-    }
-    if (dla_model_qdq_scales(m, out) != DLA_OK)
-        return fail_api("Q/DQ scales");
-    if (dla_calib_count(*out) > 0) {
-        printf("[I] INT8 scales: %d from the model's QuantizeLinear/DequantizeLinear pairs\n", dla_calib_count(*out));
-        return 0;
-    }
-    dla_calib_destroy(*out);
-    *out = NULL;
+    fflush(stdout);
     fprintf(stderr, "[W] ============================================================================\n"
                     "[W] --int8 without --calib, --calibData or Q/DQ scales: CALIBRATING ON RANDOM INPUTS.\n"
                     "[W] The INT8 scales are meaningless for accuracy (a latency-only build, like\n"
                     "[W] trtexec's dummy scales). Pass --calibData=DIR of .npy inputs or --calib=FILE.\n"
                     "[W] ============================================================================\n");
-    if (dla_model_calibrate_random(m, &co, out) != DLA_OK)
-        return fail_api("random calibration");
-    printf("[I] INT8 scales: %d by max calibration over RANDOM inputs (meaningless for accuracy)\n",
-           dla_calib_count(*out));
-    return 0;
 }
 
 static void print_placement(const dla_placement *p)
@@ -125,6 +101,43 @@ static int fix_dynamic_shapes(const exec_opts *o, exec_engine *e)
     return 0;
 }
 
+/* Tasks and the precision of the fused DLA layers, from the loadable itself. */
+static void print_loadable_summary(const exec_engine *e)
+{
+    dla_loadable *l;
+    if (dla_loadable_load(e->bytes, e->size, &l) != DLA_OK)
+        return;
+    dla_loadable_info in;
+    dla_loadable_get_info(l, &in);
+    int n_int8 = 0, n_fp16 = 0;
+    for (int i = 0; i < in.n_layers; i++) {
+        dla_loadable_layer y;
+        if (dla_loadable_layer_info(l, i, &y) == DLA_OK) {
+            n_int8 += strcmp(y.precision, "INT8") == 0;
+            n_fp16 += strcmp(y.precision, "FP16") == 0;
+        }
+    }
+    printf("[I] Loadable: %d task%s (%d DLA, %d HOST), %d fused DLA layer%s: %d INT8, %d FP16; weights %.3f MiB%s\n",
+           in.n_tasks, in.n_tasks == 1 ? "" : "s", in.n_dla_tasks, in.n_host_tasks, in.n_layers,
+           in.n_layers == 1 ? "" : "s", n_int8, n_fp16, in.weight_bytes / 1048576.0,
+           in.standalone ? "; DLA standalone" : "");
+    dla_loadable_destroy(l);
+}
+
+/* The flags again, for the loadable's build info. */
+static void command_text(const exec_opts *o, char *buf, size_t size)
+{
+    snprintf(buf, size, "dla exec --onnx=%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s", o->onnx,
+             o->dla_core >= 0 ? (o->dla_core ? " --useDLACore=1" : " --useDLACore=0") : "",
+             o->int8 ? " --int8" : "", o->fp16 ? " --fp16" : "", o->allow_gpu_fallback ? " --allowGPUFallback" : "",
+             o->standalone ? " --buildDLAStandalone" : "", o->input_formats ? " --inputIOFormats=" : "",
+             o->input_formats ? o->input_formats : "", o->output_formats ? " --outputIOFormats=" : "",
+             o->output_formats ? o->output_formats : "", o->mem_pool_size ? " --memPoolSize=" : "",
+             o->mem_pool_size ? o->mem_pool_size : "", o->shapes ? " --shapes=" : "", o->shapes ? o->shapes : "",
+             o->calib ? " --calib=" : "", o->calib ? o->calib : "", o->calib_data ? " --calibData=" : "",
+             o->calib_data ? o->calib_data : "", o->layer_precisions ? " --layerPrecisions=..." : "");
+}
+
 int exec_build(const exec_opts *o, exec_engine *e)
 {
     double t0 = cli_now();
@@ -133,27 +146,37 @@ int exec_build(const exec_opts *o, exec_engine *e)
         return fail_api("--onnx");
     if (fix_dynamic_shapes(o, e))
         return 1;
-    dla_calib *scales = NULL;
-    if (choose_scales(o, e->model, &scales))
-        return 1;
+    warn_random_scales(o, e->model);
+    char command[2048];
+    command_text(o, command, sizeof command);
     dla_build_options bo = {.fp16 = o->fp16, .int8 = o->int8, .allow_gpu_fallback = o->allow_gpu_fallback,
-                            .layer_device_types = o->layer_device_types};
+                            .layer_device_types = o->layer_device_types, .calib_cache = o->calib,
+                            .calib_data = o->calib_data, .calib_random = 1, .layer_precisions = o->layer_precisions,
+                            .precision_constraints = o->precision_constraints, .input_io_formats = o->input_formats,
+                            .output_io_formats = o->output_formats, .build_dla_standalone = o->standalone,
+                            .mem_pool_size = o->pool_spec[0] ? o->pool_spec : NULL, .model_name = o->onnx,
+                            .build_command = command};
     if (o->dla_core < 0) { /* no DLA core: everything on the host executor (trtexec's GPU) */
         bo.allow_gpu_fallback = 1;
         bo.layer_device_types = "*:GPU";
     }
-    dla_status st = dla_model_place(e->model, &bo, &e->placement);
+    dla_status st = dla_builder_build_placed(e->model, &bo, &e->placement, &e->bytes, &e->size);
     if (e->placement)
         print_placement(e->placement);
     if (st != DLA_OK) {
-        dla_calib_destroy(scales);
+        fflush(stdout);
         fprintf(stderr, "dla exec: build failed: %s%s\n", dla_last_error(),
-                st == DLA_ERR_UNSUPPORTED && !o->allow_gpu_fallback ? " (--allowGPUFallback runs them on the host)"
-                                                                     : "");
+                st == DLA_ERR_UNSUPPORTED && !o->allow_gpu_fallback && !o->standalone
+                    ? " (--allowGPUFallback runs them on the host)" : "");
         return 1;
     }
-    dla_calib_destroy(scales);
-    (void)t0;
-    fprintf(stderr, "dla exec: building the loadable is not wired yet (waiting for the dla_builder API)\n");
-    return 1;
+    print_loadable_summary(e);
+    printf("[I] Engine built in %.3f sec.\n", cli_now() - t0);
+    printf("[I] Created engine with size: %.4f MiB (%zu bytes)\n", e->size / 1048576.0, e->size);
+    if (o->save_engine) {
+        if (exec_write_file("--saveEngine", o->save_engine, e->bytes, e->size))
+            return 1;
+        printf("[I] Engine saved to %s\n", o->save_engine);
+    }
+    return 0;
 }

@@ -45,6 +45,8 @@ static const char usage_text[] =
     "                              --skipInference (--safe with a DLA core means the same)\n"
     "  --sparsity=disable|enable|force   only 'disable' is implemented yet\n"
     "  --saveEngine=FILE           write the loadable\n"
+    ;
+static const char usage_text2[] =
     "Inference:\n"
     "  --loadInputs=NAME:FILE.npy,...   input data (.npy or ONNX .pb); random uniform [-1, 1] otherwise\n"
     "  --iterations=N (10), --warmUp=MS (200), --duration=S (3): run at least N timed iterations and S seconds\n"
@@ -53,13 +55,16 @@ static const char usage_text[] =
     "  --skipInference             build (and save) only\n"
     "  --exportOutput=DIR|FILE.json   (dlakit) each output as DIR/<name>.npy; a path ending in .json gets\n"
     "                              trtexec's JSON ([{name, dimensions, values}]) instead\n"
-    "  --checkFP32                 (dlakit) also run the inputs on the host FP32 reference executor and print\n"
-    "                              each output's cosine, max |difference| and top-1 agreement\n"
+    "  --checkFP32[=MODEL.onnx]    (dlakit) also run the inputs on the host FP32 reference executor and print\n"
+    "                              each output's cosine, max |difference| and top-1 agreement. The model:\n"
+    "                              --onnx's; with --loadEngine, MODEL or the one the loadable's build info names\n"
     "Reporting:\n"
     "  --dumpLayerInfo, --exportLayerInfo=FILE   per-layer device, fused layers, precision, engine units (JSON)\n"
-    "  --dumpProfile, --exportProfile=FILE       per-layer times of the last iteration (JSON); wall times of\n"
-    "                              the software engine until the performance model predicts Orin's\n"
-    "  --verbose, --separateProfileRun, --noDataTransfers, --useSpinWait, --profilingVerbosity=...: accepted\n"
+    "  --dumpProfile, --exportProfile=FILE       per-layer times over the timed iterations (JSON); wall\n"
+    "                              times of the software engine until the performance model predicts Orin's\n"
+    "  --noDataTransfers           leave the format conversions at the edges out of the timed loop\n"
+    "  --verbose                   the library's log too\n"
+    "  --separateProfileRun, --useSpinWait, --profilingVerbosity=...: accepted (no effect)\n"
     "\n"
     "Times are the software engine's wall time on this machine, not Orin's. Exit 0 on success, 1 when the build\n"
     "or the run fails, 2 for a wrong command line.\n";
@@ -478,10 +483,18 @@ static int parse_args(int argc, char **argv, exec_opts *o)
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             fputs(usage_text, stdout);
+            fputs(usage_text2, stdout);
             return 1;
         }
         if (set_switch(o, a))
             continue;
+        if (!strncmp(a, "--checkFP32=", 12)) {
+            if (!a[12])
+                return fail("--checkFP32= needs a model (--checkFP32=MODEL.onnx), or no '='");
+            o->check_fp32 = 1;
+            o->check_fp32_model = a + 12;
+            continue;
+        }
         int matched = 0;
         for (size_t k = 0; k < sizeof value_flags / sizeof *value_flags && !matched; k++) {
             size_t n = strlen(value_flags[k]);

@@ -45,6 +45,8 @@ typedef struct exec_opts {
     long iterations;
     double warmup_ms, duration_s;
     int check_fp32; /* dlakit extension: compare the outputs with the host FP32 reference executor */
+    const char *check_fp32_model; /* --checkFP32=MODEL.onnx (with --loadEngine); NULL: --onnx, or the model the
+                                   * loadable's build info names */
 } exec_opts;
 
 /* Parses and checks argv (argv[0] is the command name). Returns 0 when o is ready, 1 when --help was printed

@@ -247,8 +247,8 @@ static void stat_line(const char *what, double *v, int n)
     for (int i = 0; i < n; i++)
         sum += v[i];
     double median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-    printf("[I] %s: min = %.5g ms, max = %.5g ms, mean = %.5g ms, median = %.5g ms, percentile(90%%) = %.5g ms, "
-           "percentile(95%%) = %.5g ms, percentile(99%%) = %.5g ms\n",
+    printf("[I] %s: min = %.5f ms, max = %.5f ms, mean = %.5f ms, median = %.5f ms, percentile(90%%) = %.5f ms, "
+           "percentile(95%%) = %.5f ms, percentile(99%%) = %.5f ms\n",
            what, v[0], v[n - 1], sum / n, median, percentile(v, n, 90), percentile(v, n, 95), percentile(v, n, 99));
 }
 
@@ -256,9 +256,11 @@ void exec_perf_summary(const exec_timing *t)
 {
     if (t->n <= 0)
         return;
-    double sum = 0;
-    for (int i = 0; i < t->n; i++)
+    double sum = 0, csum = 0;
+    for (int i = 0; i < t->n; i++) {
         sum += t->latency_ms[i];
+        csum += t->compute_ms ? t->compute_ms[i] : t->latency_ms[i];
+    }
     printf("[I] === Performance summary ===\n");
     printf("[I] Throughput: %.5g qps", t->n / (t->total_s > 0 ? t->total_s : sum / 1e3));
     if (t->batch > 1)
@@ -269,11 +271,11 @@ void exec_perf_summary(const exec_timing *t)
     if (t->h2d_ms)
         stat_line("H2D Latency", t->h2d_ms, t->n);
     if (t->compute_ms)
-        stat_line("DLA Compute Time", t->compute_ms, t->n);
+        stat_line("Compute Time", t->compute_ms, t->n);
     if (t->d2h_ms)
         stat_line("D2H Latency", t->d2h_ms, t->n);
     printf("[I] Total Host Walltime: %.5g s\n", t->total_s);
-    printf("[I] Total DLA Compute Time: %.5g s\n", sum / 1e3);
+    printf("[I] Total Compute Time: %.5g s\n", csum / 1e3);
     printf("[I] Note: these are wall times of dlakit's software DLA (engine model and host executor) on this "
            "machine, not Orin's; H2D / D2H are the format conversions at the edges (dla_tensor_pack / unpack).\n");
 }

@@ -8,6 +8,7 @@
 
 #include "dla/compiler.h"
 #include "dla/model.h"
+#include "dla/runtime.h"
 
 /* A JSON string literal. */
 void exec_json_str(FILE *f, const char *s);
@@ -32,5 +33,20 @@ typedef struct exec_timing {
 
 /* trtexec's "=== Performance summary ===". */
 void exec_perf_summary(const exec_timing *t);
+
+/* Per-layer times over the timed runs (exec_profile.c): one row per fused DLA layer and per HOST task, from the
+ * runtime's statistics of each run (the sum of the net_duration columns, else end - start). */
+typedef struct exec_profile {
+    int n_rows, n_runs, cap_runs;
+    char **names;
+    double *ms; /* [run][row] */
+} exec_profile;
+
+/* Adds the module's last completed run. Returns 0 or 1 (error printed). */
+int exec_profile_add(exec_profile *p, const dla_module *mod);
+/* --dumpProfile (trtexec's table on stdout) and --exportProfile=FILE (trtexec's JSON: [{"count": N},
+ * {"name", "timeMs", "averageMs", "medianMs", "percentage"}, ...]). Returns 0 or 1. */
+int exec_profile_report(const exec_profile *p, int dump, const char *export_path);
+void exec_profile_release(exec_profile *p);
 
 #endif

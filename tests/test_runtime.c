@@ -16,6 +16,7 @@
 #include "engine/codec.h"
 #include "engine/format.h"
 #include "loadable/loadable.h"
+#include "runtime/rt.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -1027,6 +1028,71 @@ static void test_stats(void)
     dla_device_destroy(dev);
 }
 
+/* ---- the scheduler on hand-made dependency graphs ---------------------------------------------------------- */
+
+static void sop(eng_op *op, int index, int type, int dep, int src_hw, int dst_hw)
+{
+    memset(op, 0, sizeof *op);
+    op->index = (int16_t)index;
+    op->type = (uint8_t)type;
+    op->dependency_count = (uint8_t)dep;
+    for (int i = 0; i < ENG_MAX_CONSUMERS; i++)
+        op->consumers[i].index = -1;
+    op->fused_parent.index = -1;
+    eng_cube *src = NULL, *dst = NULL;
+    switch (type) {
+    case ENG_OP_CONV: src = &op->u.conv.src, dst = &op->u.conv.dst; break;
+    case ENG_OP_SDP: src = &op->u.sdp.src, dst = &op->u.sdp.dst; break;
+    case ENG_OP_PDP: src = &op->u.pdp.src, dst = &op->u.pdp.dst; break;
+    default: break;
+    }
+    if (src)
+        src->mem_type = src_hw ? ENG_MEM_HW : ENG_MEM_DRAM;
+    if (dst)
+        dst->mem_type = dst_hw ? ENG_MEM_HW : ENG_MEM_DRAM;
+}
+
+static void test_scheduler(void)
+{
+    /* CONV -> SDP -> PDP fused (NVDLA encoding: followers enabled first), then CONV -> SDP after the PDP, and an
+     * independent BDMA */
+    eng_op ops[6];
+    int order[6] = {-1, -1, -1, -1, -1, -1};
+    sop(&ops[0], 0, ENG_OP_CONV, 1, 0, 1);
+    ops[0].consumers[ENG_OP_SDP] = (eng_consumer){1, ENG_EVENT_PROGRAMMED, 0};
+    sop(&ops[1], 1, ENG_OP_SDP, 2, 1, 1);
+    ops[1].fused_parent = (eng_consumer){0, ENG_EVENT_ENABLED, 0};
+    ops[1].consumers[ENG_OP_PDP] = (eng_consumer){2, ENG_EVENT_PROGRAMMED, 0};
+    sop(&ops[2], 2, ENG_OP_PDP, 1, 1, 0);
+    ops[2].fused_parent = (eng_consumer){1, ENG_EVENT_ENABLED, 0};
+    ops[2].consumers[ENG_OP_CONV] = (eng_consumer){3, ENG_EVENT_COMPLETED, 0};
+    sop(&ops[3], 3, ENG_OP_CONV, 2, 0, 1);
+    ops[3].consumers[ENG_OP_SDP] = (eng_consumer){4, ENG_EVENT_PROGRAMMED, 0};
+    sop(&ops[4], 4, ENG_OP_SDP, 1, 1, 0);
+    ops[4].fused_parent = (eng_consumer){3, ENG_EVENT_ENABLED, 0};
+    sop(&ops[5], 5, ENG_OP_BDMA, 0, 0, 0);
+    CHECK_OK(rt_schedule(ops, 6, "sched", order));
+    CHECK(order[0] == 0 && order[1] == 1 && order[2] == 2 && order[3] == 3 && order[4] == 4 && order[5] == 5);
+    /* a data dependency on a later op: BDMA 0 waits for BDMA 1 */
+    sop(&ops[0], 0, ENG_OP_BDMA, 1, 0, 0);
+    sop(&ops[1], 1, ENG_OP_BDMA, 0, 0, 0);
+    ops[1].consumers[ENG_OP_BDMA] = (eng_consumer){0, ENG_EVENT_COMPLETED, 0};
+    CHECK_OK(rt_schedule(ops, 2, "sched", order));
+    CHECK(order[0] == 1 && order[1] == 0);
+    /* two register groups per processor: BDMA 0 and 1 wait for BDMA 2, which can never be programmed */
+    sop(&ops[0], 0, ENG_OP_BDMA, 1, 0, 0);
+    sop(&ops[1], 1, ENG_OP_BDMA, 1, 0, 0);
+    sop(&ops[2], 2, ENG_OP_BDMA, 0, 0, 0);
+    ops[2].consumers[0] = (eng_consumer){0, ENG_EVENT_COMPLETED, 0};
+    ops[2].consumers[1] = (eng_consumer){1, ENG_EVENT_COMPLETED, 0};
+    CHECK_STATUS(rt_schedule(ops, 3, "sched", order), DLA_ERR_FORMAT);
+    CHECK(strstr(dla_last_error(), "op 2 (BDMA) is not programmed: its processor's 2 register groups are all taken"));
+    /* a pipe reader without a producer */
+    sop(&ops[0], 0, ENG_OP_SDP, 0, 1, 0);
+    CHECK_STATUS(rt_schedule(ops, 1, "sched", order), DLA_ERR_FORMAT);
+    CHECK(strstr(dla_last_error(), "deadlocks") && strstr(dla_last_error(), "pipe producer"));
+}
+
 int main(void)
 {
     make_convw(&cwa, C0, K0, 11);
@@ -1034,6 +1100,7 @@ int main(void)
     int n = 0;
     CHECK_OK(dla_device_get_count(&n));
     CHECK(n == 2);
+    test_scheduler();
     test_dla_conv();
     test_batch();
     test_host_relu();

@@ -102,16 +102,27 @@ static void fire(sched *s, int i, int event)
 
 static dla_status deadlock(const sched *s, int n_done)
 {
-    for (int i = 0; i < s->n; i++)
-        if (!s->done[i])
-            return base_error(DLA_ERR_FORMAT, "%s: the engine ops' dependency graph deadlocks: op %d (%s) is %s with "
-                              "%d of its dependency_count %u outstanding (%d of %d ops ran)", s->what, i,
-                              unit_names[s->ops[i].type],
-                              s->enabled[i] ? "enabled but waits for a pipe producer"
-                                            : s->programmed[i] ? "programmed" : "not programmed (its processor's "
-                                                                                "register groups are all taken)",
-                              s->deps[i], s->ops[i].dependency_count, n_done, s->n);
-    return base_error(DLA_ERR_INTERNAL, "%s: scheduler stalled with every op done", s->what);
+    int first = -1, unprog = -1;
+    for (int i = 0; i < s->n; i++) {
+        if (s->done[i])
+            continue;
+        if (first < 0)
+            first = i;
+        if (unprog < 0 && !s->programmed[i])
+            unprog = i;
+    }
+    if (first < 0)
+        return base_error(DLA_ERR_INTERNAL, "%s: scheduler stalled with every op done", s->what);
+    char extra[160] = "";
+    if (unprog >= 0)
+        snprintf(extra, sizeof extra, "; op %d (%s) is not programmed: its processor's %d register groups are all "
+                 "taken by ops that wait", unprog, unit_names[s->ops[unprog].type], RT_GROUPS);
+    return base_error(DLA_ERR_FORMAT, "%s: the engine ops' dependency graph deadlocks (%d of %d ops ran): op %d (%s) "
+                      "is %s with %d of its dependency_count %u outstanding%s", s->what, n_done, s->n, first,
+                      unit_names[s->ops[first].type],
+                      s->enabled[first] ? "enabled but waits for a pipe producer"
+                                        : s->programmed[first] ? "programmed" : "not programmed",
+                      s->deps[first], s->ops[first].dependency_count, extra);
 }
 
 /* Programs what the free register groups allow and enables ops whose count reached 0. Returns 1 on progress. */

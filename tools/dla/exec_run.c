@@ -354,6 +354,8 @@ static void compare_output(const dla_tensor_desc *d, const float *got, const dla
     int classes = d->rank == 2 || (d->rank == 4 && d->dims[2] == 1 && d->dims[3] == 1);
     if (classes && d->dims[0] > 0 && d->dims[1] > 1) {
         int64_t rows = d->dims[0], cols = d->dims[1], agree = 0;
+        char eng[160] = "", ref[160] = "";
+        size_t ne = 0, nr = 0;
         for (int64_t i = 0; i < rows; i++) {
             int64_t a = 0, b = 0;
             for (int64_t c = 1; c < cols; c++) {
@@ -361,8 +363,14 @@ static void compare_output(const dla_tensor_desc *d, const float *got, const dla
                 b = want[i * cols + c] > want[i * cols + b] ? c : b;
             }
             agree += a == b;
+            if (rows <= 16 && ne < sizeof eng && nr < sizeof ref) {
+                ne += (size_t)snprintf(eng + ne, sizeof eng - ne, "%s%lld", i ? " " : "", (long long)a);
+                nr += (size_t)snprintf(ref + nr, sizeof ref - nr, "%s%lld", i ? " " : "", (long long)b);
+            }
         }
         printf(", top-1 agreement %lld/%lld", (long long)agree, (long long)rows);
+        if (rows <= 16)
+            printf(" (engine top-1: %s; FP32 top-1: %s)", eng, ref);
     }
     printf("\n");
 }

@@ -1,6 +1,7 @@
 /* End to end through the runtime: the Fashion-MNIST ResNet (models/fashion) compiled FP16 by dla_builder_build
  * (with GPU fallback, FP32 NCHW I/O; and as a standalone DLA loadable with chw16 I/O when the build allows it),
- * loaded as a module and run on both cores, against the host FP32 executor: cosine >= 0.9999 on every sample. */
+ * loaded as a module and run on both cores, against the host FP32 executor: cosine >= 0.9999 on every sample;
+ * INT8 with max calibration on the bundled samples: cosine >= 0.98. */
 #include "check.h"
 #include "dla/compiler.h"
 #include "dla/model.h"
@@ -68,7 +69,7 @@ static double run_module(const void *bytes, size_t size, unsigned mode, int core
     }
     char *csv = NULL;
     CHECK_OK(dla_module_stats_csv(mod, &csv));
-    CHECK(csv && strstr(csv, "FP16") && strstr(csv, "Conv"));
+    CHECK(csv && (strstr(csv, "FP16") || strstr(csv, "INT8")) && strstr(csv, "Conv"));
     free(csv);
     if (xm)
         CHECK_OK(dla_mem_unregister(dev, xm));
@@ -120,6 +121,16 @@ int main(void)
             printf("fashion FP16 hybrid, core %d: worst cosine %.7f over %d samples\n", core, c, SAMPLES);
             CHECK(c >= 0.9999);
         }
+        free(bytes);
+    }
+    /* INT8 with max calibration on the bundled samples (the bar: cosine >= 0.98) */
+    dla_build_options o8 = {.int8 = 1, .fp16 = 1, .allow_gpu_fallback = 1, .calib_data = "models/fashion/samples"};
+    bytes = NULL;
+    CHECK_OK(dla_builder_build(m, &o8, &bytes, &size));
+    if (bytes) {
+        double c = run_module(bytes, size, DLA_MODE_HYBRID, 0, inputs, ref, n_out);
+        printf("fashion INT8 (max calibration on the samples): worst cosine %.5f\n", c);
+        CHECK(c >= 0.98);
         free(bytes);
     }
     /* a standalone DLA loadable (chw16 I/O) on a STANDALONE device, when the whole network fits the DLA */

@@ -165,9 +165,7 @@ int exec_build(const exec_opts *o, exec_engine *e)
         print_placement(e->placement);
     if (st != DLA_OK) {
         fflush(stdout);
-        fprintf(stderr, "dla exec: build failed: %s%s\n", dla_last_error(),
-                st == DLA_ERR_UNSUPPORTED && !o->allow_gpu_fallback && !o->standalone
-                    ? " (--allowGPUFallback runs them on the host)" : "");
+        fprintf(stderr, "dla exec: build failed: %s\n", dla_last_error());
         return 1;
     }
     print_loadable_summary(e);

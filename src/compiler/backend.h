@@ -27,6 +27,10 @@
  *      eng_lut records; the surface array is empty (cubes live inside the op descriptors). Ops are stored in
  *      execution order with dependency_count / consumers filled (a simple chain is acceptable), and the layer table
  *      names the fused ONNX layers of each op range ("Conv_1 + Relu_2").
+ *   6. Batches: the ops of a DLA task describe one image. When the task's tensors hold n > 1 images, the runtime
+ *      runs the op list once per image; image i sees every non-constant address entry as its i-th 1/n slice and
+ *      every constant (weights, operands, LUT data) address whole. Activation buffers are therefore planned as
+ *      n back-to-back images, each image's cube at offset i * (size / n).
  */
 #ifndef DLA_COMPILER_BACKEND_H
 #define DLA_COMPILER_BACKEND_H

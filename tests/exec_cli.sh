@@ -157,5 +157,14 @@ awk -v c="${cos:-0}" 'BEGIN { exit !(c >= 0.98) }' || bad "INT8 engine vs FP32: 
 expect 0 "$dla" exec --loadEngine="$tmp/run.dla" $D --noDataTransfers "${run_flags[@]}"
 grep -q "H2D Latency" "$tmp/out" && bad "--noDataTransfers still reports H2D"
 
+# integer outputs of host layers keep their type (ArgMax's int64 indices), inputs may be ONNX .pb tensors
+am=/usr/share/libonnx-testdata/data/node/test_argmax_default_axis_random
+if [ -d "$am" ]; then
+  expect 0 "$dla" exec --onnx="$am/model.onnx" $D --allowGPUFallback --loadInputs=data:"$am/test_data_set_0/input_0.pb" \
+    --iterations=1 --warmUp=0 --duration=0 --exportOutput="$tmp/am" --checkFP32
+  has out "result with dimensions 1x3x4 (int64:chw"; has out "max |engine - FP32| 0 "
+  grep -aq "'descr': '<i8'" "$tmp/am/result.npy" || bad "ArgMax's int64 output not exported as int64"
+fi
+
 [ $fail = 0 ] && echo "exec_cli: all checks passed"
 exit $fail

@@ -242,19 +242,63 @@ static void close_module(run_state *r)
     exec_profile_release(&r->prof);
 }
 
+/* Host-typed NCHW tensors the runtime's pack/unpack do not convert (integer and bool network I/O of host
+ * tasks: indices, counts, masks): the CLI converts them from and to float itself. */
+static int is_plain_int(const dla_tensor_desc *d)
+{
+    return d->format == DLA_FORMAT_NCHW &&
+           (d->dtype == DLA_INT32 || d->dtype == DLA_INT64 || d->dtype == DLA_UINT8 || d->dtype == DLA_BOOL ||
+            (d->dtype == DLA_INT8 && !(d->scale > 0))) &&
+           desc_count(d) * dla_dtype_size(d->dtype) <= d->size;
+}
+
+static double int_get(dla_dtype t, const void *p, size_t j)
+{
+    switch (t) {
+    case DLA_INT32: return ((const int32_t *)p)[j];
+    case DLA_INT64: return (double)((const int64_t *)p)[j];
+    case DLA_INT8: return ((const int8_t *)p)[j];
+    case DLA_FLOAT32: return ((const float *)p)[j];
+    case DLA_FLOAT64: return ((const double *)p)[j];
+    default: return ((const uint8_t *)p)[j];
+    }
+}
+
+static void int_set(dla_dtype t, void *p, size_t j, float v)
+{
+    double r = v < 0 ? ceil(v - 0.5) : floor(v + 0.5);
+    switch (t) {
+    case DLA_INT32: ((int32_t *)p)[j] = (int32_t)fmax(fmin(r, 2147483647.0), -2147483648.0); break;
+    case DLA_INT64: ((int64_t *)p)[j] = (int64_t)r; break;
+    case DLA_INT8: ((int8_t *)p)[j] = (int8_t)fmax(fmin(r, 127), -128); break;
+    case DLA_BOOL: ((uint8_t *)p)[j] = v != 0; break;
+    default: ((uint8_t *)p)[j] = (uint8_t)fmax(fmin(r, 255), 0); break;
+    }
+}
+
 static int pack_inputs(run_state *r)
 {
-    for (int i = 0; i < r->n_in; i++)
-        if (dla_tensor_pack(&r->in_desc[i], r->in_f32[i], r->in_buf[i], r->in_desc[i].size) != DLA_OK)
+    for (int i = 0; i < r->n_in; i++) {
+        const dla_tensor_desc *d = &r->in_desc[i];
+        if (is_plain_int(d)) {
+            for (size_t j = 0; j < desc_count(d); j++)
+                int_set(d->dtype, r->in_buf[i], j, r->in_f32[i][j]);
+        } else if (dla_tensor_pack(d, r->in_f32[i], r->in_buf[i], d->size) != DLA_OK)
             return fail_rt("dla_tensor_pack");
+    }
     return 0;
 }
 
 static int unpack_outputs(run_state *r)
 {
-    for (int i = 0; i < r->n_out; i++)
-        if (dla_tensor_unpack(&r->out_desc[i], r->out_buf[i], r->out_desc[i].size, r->out_f32[i]) != DLA_OK)
+    for (int i = 0; i < r->n_out; i++) {
+        const dla_tensor_desc *d = &r->out_desc[i];
+        if (is_plain_int(d)) {
+            for (size_t j = 0; j < desc_count(d); j++)
+                r->out_f32[i][j] = (float)int_get(d->dtype, r->out_buf[i], j);
+        } else if (dla_tensor_unpack(d, r->out_buf[i], d->size, r->out_f32[i]) != DLA_OK)
             return fail_rt("dla_tensor_unpack");
+    }
     return 0;
 }
 
@@ -332,20 +376,25 @@ static int timed_runs(const exec_opts *o, run_state *r, series *s, double *total
 
 static void compare_output(const dla_tensor_desc *d, const float *got, const dla_tensor *ref)
 {
-    size_t n = desc_count(d);
-    if (ref->dtype != DLA_FLOAT32 || ref->nbytes != n * sizeof(float)) {
-        printf("[I] checkFP32 '%s': the reference has %zu bytes of %s, the engine %zu floats: not compared\n",
+    size_t n = desc_count(d), esize = dla_dtype_size(ref->dtype);
+    int known = ref->dtype == DLA_FLOAT32 || ref->dtype == DLA_FLOAT64 || ref->dtype == DLA_INT32 ||
+                ref->dtype == DLA_INT64 || ref->dtype == DLA_INT8 || ref->dtype == DLA_UINT8 || ref->dtype == DLA_BOOL;
+    if (!known || !esize || ref->nbytes != n * esize) {
+        printf("[I] checkFP32 '%s': the reference has %zu bytes of %s, the engine %zu values: not compared\n",
                d->name, ref->nbytes, dla_dtype_name(ref->dtype), n);
         return;
     }
-    const float *want = ref->data;
+    double *want = malloc(sizeof(double) * (n + 1));
+    if (!want)
+        return;
     double dot = 0, na = 0, nb = 0, maxd = 0, maxv = 0;
     for (size_t j = 0; j < n; j++) {
+        want[j] = int_get(ref->dtype, ref->data, j);
         dot += (double)got[j] * want[j];
         na += (double)got[j] * got[j];
-        nb += (double)want[j] * want[j];
+        nb += want[j] * want[j];
         maxd = fmax(maxd, fabs((double)got[j] - want[j]));
-        maxv = fmax(maxv, fabs((double)want[j]));
+        maxv = fmax(maxv, fabs(want[j]));
     }
     double cosine = na > 0 && nb > 0 ? dot / sqrt(na * nb) : (na == nb ? 1.0 : 0.0);
     printf("[I] checkFP32 '%s': cosine %.6f, max |engine - FP32| %.4g (largest |FP32| %.4g)", d->name, cosine, maxd,
@@ -354,7 +403,7 @@ static void compare_output(const dla_tensor_desc *d, const float *got, const dla
     int classes = d->rank == 2 || (d->rank == 4 && d->dims[2] == 1 && d->dims[3] == 1);
     if (classes && d->dims[0] > 0 && d->dims[1] > 1) {
         int64_t rows = d->dims[0], cols = d->dims[1], agree = 0;
-        char eng[160] = "", ref[160] = "";
+        char eng_top[160] = "", ref_top[160] = "";
         size_t ne = 0, nr = 0;
         for (int64_t i = 0; i < rows; i++) {
             int64_t a = 0, b = 0;
@@ -363,16 +412,17 @@ static void compare_output(const dla_tensor_desc *d, const float *got, const dla
                 b = want[i * cols + c] > want[i * cols + b] ? c : b;
             }
             agree += a == b;
-            if (rows <= 16 && ne < sizeof eng && nr < sizeof ref) {
-                ne += (size_t)snprintf(eng + ne, sizeof eng - ne, "%s%lld", i ? " " : "", (long long)a);
-                nr += (size_t)snprintf(ref + nr, sizeof ref - nr, "%s%lld", i ? " " : "", (long long)b);
+            if (rows <= 16 && ne < sizeof eng_top && nr < sizeof ref_top) {
+                ne += (size_t)snprintf(eng_top + ne, sizeof eng_top - ne, "%s%lld", i ? " " : "", (long long)a);
+                nr += (size_t)snprintf(ref_top + nr, sizeof ref_top - nr, "%s%lld", i ? " " : "", (long long)b);
             }
         }
         printf(", top-1 agreement %lld/%lld", (long long)agree, (long long)rows);
         if (rows <= 16)
-            printf(" (engine top-1: %s; FP32 top-1: %s)", eng, ref);
+            printf(" (engine top-1: %s; FP32 top-1: %s)", eng_top, ref_top);
     }
     printf("\n");
+    free(want);
 }
 
 /* With --loadEngine: the ONNX model of --checkFP32=MODEL or of the loadable's build info, with the engine's input
@@ -454,7 +504,17 @@ static int export_outputs(const exec_opts *o, run_state *r)
     dla_tensor **ptrs = calloc((size_t)r->n_out + 1, sizeof *ptrs);
     int rc = !ts || !ptrs ? fail_rt("out of memory") : 0;
     for (int i = 0; !rc && i < r->n_out; i++) {
-        ts[i] = desc_tensor(&r->out_desc[i], r->out_f32[i]);
+        const dla_tensor_desc *d = &r->out_desc[i];
+        ts[i] = desc_tensor(d, r->out_f32[i]);
+        /* integer and bool host outputs (indices, counts) keep their type: the raw NCHW buffer */
+        size_t esize = dla_dtype_size(d->dtype);
+        int raw = d->format == DLA_FORMAT_NCHW && d->dtype != DLA_FLOAT32 && d->dtype != DLA_FLOAT16 &&
+                  !(d->dtype == DLA_INT8 && d->scale > 0) && esize && desc_count(d) * esize <= d->size;
+        if (raw) {
+            ts[i].dtype = d->dtype;
+            ts[i].data = r->out_buf[i];
+            ts[i].nbytes = desc_count(d) * esize;
+        }
         ptrs[i] = &ts[i];
     }
     if (!rc)

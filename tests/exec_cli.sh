@@ -115,6 +115,15 @@ expect 0 "$dla" exec "$M" --skipInference;                  has out "forced to t
 expect 0 "$dla" exec "$M" $D --fp16 --skipInference --memPoolSize=dlaSRAM:1,dlaLocalDRAM:64M,dlaGlobalDRAM:0.25G
 has out "dlaSRAM: 1 MiB, dlaLocalDRAM: 64 MiB, dlaGlobalDRAM: 256 MiB"
 
+# per-layer device and precision requests reach the builder
+expect 0 "$dla" exec "$M" $D --fp16 --allowGPUFallback --layerDeviceTypes=/res1/Add:GPU --skipInference
+has out "Add '/res1/Add': forced to the GPU by --layerDeviceTypes"; has out "(2 DLA, 3 HOST)"
+expect 0 "$dla" exec "$M" $D --int8 --calibData="$samples" --layerPrecisions=/stem/stem.0/Conv:fp16 \
+  --precisionConstraints=obey --skipInference
+has out "fused DLA layers: 0 INT8"
+expect 1 "$dla" exec "$M" $D --int8 --calibData="$samples" --layerPrecisions=nosuch:fp16 --skipInference
+has err "no layer is named 'nosuch'"
+
 # ---- standalone: DLA I/O formats only ---------------------------------------------------------------------------
 expect 2 "$dla" exec "$M" $D --buildDLAStandalone --saveEngine="$tmp/sa.dla"
 has err "--buildDLAStandalone needs DLA I/O formats"

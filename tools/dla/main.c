@@ -22,6 +22,8 @@ static void usage(FILE *f)
           "                                         INT8 calibration: a TensorRT calibration cache\n"
           "  exec --onnx=MODEL.onnx [flags]         build for the DLA and run on the software DLA, as trtexec\n"
           "                                         (alias: dlaexec; see dla exec --help)\n"
+          "  perf MODEL.onnx|FILE.dla [--platform P] [--power-mode M] [--cores N] [--int8] [--json]\n"
+          "                                         predicted per-layer and total DLA time (performance model)\n"
           "\n"
           "Run 'dla <command> --help' for the command's options.\n",
           f);
@@ -85,6 +87,8 @@ int main(int argc, char **argv)
         return cmd_calib(argc - 1, argv + 1);
     if (strcmp(argv[1], "exec") == 0)
         return cmd_exec(argc - 1, argv + 1);
+    if (strcmp(argv[1], "perf") == 0)
+        return cmd_perf(argc - 1, argv + 1);
     fprintf(stderr, "dla: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -42,6 +42,9 @@ int64_t cc_node_batch(const ir_node *n)
     const ir_tensor *t = n->n_out ? n->out[0] : NULL;
     if (!t || t->rank < 0)
         return -1;
+    /* TensorRT's rule for 4-D and up (NPQRS -> N*P); below 4-D the lowering's view (lower.h): n = dims[0] */
+    if (t->rank >= 2 && t->rank < 4)
+        return t->dims[0];
     int64_t b = 1;
     for (int d = 0; d < t->rank - 3; d++) {
         if (t->dims[d] < 0)

@@ -389,7 +389,9 @@ static void test_batch_split(void)
     ir_tensor *outs[] = {&t};
     ir_node n = {.n_out = 1, .out = outs};
     CHECK(cc_node_batch(&n) == 6); /* NPQRS -> N*P */
-    t.rank = 3;
+    t.rank = 3; /* below 4-D the lowering's view: n = dims[0] (an FC's [N,K] output keeps its batch) */
+    CHECK(cc_node_batch(&n) == 2);
+    t.rank = 1;
     CHECK(cc_node_batch(&n) == 1);
     t.rank = 5;
     t.dims[1] = -1;

@@ -202,6 +202,8 @@ dla_status l4tb_raw(cc_task_builder *tb, const ir_tensor *t, cc_surface *s, uint
     return DLA_OK;
 }
 
+int l4tb_has_surface(const cc_task_builder *tb, const ir_tensor *t) { return tb->t[t->id].has_surface; }
+
 dla_status l4tb_write(cc_task_builder *tb, const ir_tensor *t, const float *data)
 {
     cc_surface s;

@@ -20,6 +20,8 @@ dla_status l4tb_read(cc_task_builder *tb, const ir_tensor *t, float *data);
 /* t's surface and the bytes of its buffer (for exact checks). */
 dla_status l4tb_raw(cc_task_builder *tb, const ir_tensor *t, cc_surface *s, uint8_t **base);
 
+/* 1 when t has a surface (was used by the lowering); 0 for tensors that only flow on the fly. */
+int l4tb_has_surface(const cc_task_builder *tb, const ir_tensor *t);
 /* Executes every recorded op in order (stats accumulated into *st when non-NULL). */
 dla_status l4tb_run(cc_task_builder *tb, eng_stats *st);
 

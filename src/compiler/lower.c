@@ -211,7 +211,7 @@ static dla_status lower_node(lw_task *k, const ir_node *n)
     if (is_conv_op(n->op))
         return lw_lower_conv_group(k, n);
     if (is_pool_op(n->op))
-        return lw_lower_pool(k, n);
+        return lw_avgpool_as_conv(k, n) ? lw_lower_conv_group(k, n) : lw_lower_pool(k, n);
     if (n->op == IR_OP_LRN)
         return lw_lower_lrn(k, n);
     if (lw_is_layout_op(n->op))

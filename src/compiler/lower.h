@@ -174,6 +174,10 @@ dla_status lw_lower_lrn(const lw_task *k, const ir_node *n);
 /* ---- CONV (lower_conv.c) and tiling (tile.c) --------------------------------------------------------- */
 
 dla_status lw_lower_conv_group(const lw_task *k, const ir_node *n);
+/* 1 when n is an INT8 average pooling whose output scale differs from its input's: the PDP cannot rescale (its
+ * average would be rounded to the input's step, then requantized: up to ~20 output steps of error on a global
+ * average), so it runs as a depthwise convolution with weights 1/window, rescaled once in the SDP. */
+int lw_avgpool_as_conv(const lw_task *k, const ir_node *n);
 
 typedef struct lw_tile {
     int n_bands;         /* partial-H bands (1: whole input) */

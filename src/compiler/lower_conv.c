@@ -19,6 +19,7 @@
 #include "compiler/lower.h"
 #include "engine/format.h"
 #include "ir/conv_geom.h"
+#include "ir/pool_geom.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -66,6 +67,66 @@ static dla_status read_bias(const ir_node *n, const ir_tensor *b, int K, double 
     return DLA_OK;
 }
 
+/* An INT8 average pooling as a depthwise convolution (lw_avgpool_as_conv): weights 1/(kh*kw) on every tap (INT8:
+ * q = 127, s_w = 1/(127 kh kw)), count-include-pad semantics (padded taps read 0 and count in the divisor); the
+ * exact window sum reaches the SDP, which rescales it to the output's scale with one rounding. */
+static dla_status pool_read(const ir_node *n, conv_desc *d)
+{
+    const ir_tensor *x = n->in[0];
+    if (!x || x->rank != 4)
+        return ir_node_error(n, DLA_ERR_UNSUPPORTED, "average pooling as a convolution needs a 4-D input");
+    d->K = d->C;
+    d->G = d->C;
+    d->Cg = 1;
+    if (n->op == IR_OP_GlobalAveragePool) {
+        d->R = d->H;
+        d->S = d->W;
+        d->OH = d->OW = 1;
+    } else {
+        ir_pool_geom g;
+        BASE_TRY(ir_pool_geom_get(n, x, &g));
+        if (g.nsp != 2 || g.d[0] != 1 || g.d[1] != 1)
+            return ir_node_error(n, DLA_ERR_UNSUPPORTED, "average pooling as a convolution: 2-D, dilation 1 only");
+        d->R = (int)g.k[0];
+        d->S = (int)g.k[1];
+        d->sy = (int)g.s[0];
+        d->sx = (int)g.s[1];
+        d->pt = (int)g.pb[0];
+        d->pl = (int)g.pb[1];
+        d->pb = (int)g.pe[0];
+        d->pr = (int)g.pe[1];
+        d->OH = (int)g.out[0];
+        d->OW = (int)g.out[1];
+        int need_b = (d->OH - 1) * d->sy + d->R - (d->H + d->pt), need_r = (d->OW - 1) * d->sx + d->S - (d->W + d->pl);
+        if (need_b > d->pb || need_r > d->pr)
+            return ir_node_error(n, DLA_ERR_UNSUPPORTED, "average pooling with ceil_mode needs a partial window");
+        if ((d->pt || d->pl || d->pb || d->pr) && !ir_attr_int(n, "count_include_pad", 0))
+            return ir_node_error(n, DLA_ERR_UNSUPPORTED, "average pooling excluding padding (count_include_pad 0)");
+    }
+    if (d->R < 1 || d->R > 32 || d->S < 1 || d->S > 32 || d->sy > 8 || d->sx > 8 || d->pt > 31 || d->pb > 31 ||
+        d->pl > 31 || d->pr > 31)
+        return ir_node_error(n, DLA_ERR_UNSUPPORTED, "average pooling window %dx%d / stride / pads exceed the "
+                             "convolution limits (kernel 32, stride 8, pad 31)", d->R, d->S);
+    size_t n_w = (size_t)d->K * d->R * d->S;
+    d->w = malloc(sizeof(double) * n_w);
+    if (!d->w)
+        return base_error(DLA_ERR_NOMEM, "lowering: out of memory");
+    for (size_t i = 0; i < n_w; i++)
+        d->w[i] = 1.0 / (d->R * d->S);
+    return DLA_OK;
+}
+
+int lw_avgpool_as_conv(const lw_task *k, const ir_node *n)
+{
+    if (n->op != IR_OP_AveragePool && n->op != IR_OP_GlobalAveragePool)
+        return 0;
+    const ir_tensor *x = n->in[0], *y = n->out[0];
+    if (!x || !y || cc_tb_prec(k->tb, y) != CC_PREC_INT8 || cc_tb_prec(k->tb, x) != CC_PREC_INT8)
+        return 0;
+    double si = cc_tb_scale(k->tb, x), so = cc_tb_scale(k->tb, y);
+    return si > 0 && so > 0 && fabs(si / so - 1.0) > 1e-6;
+}
+
 static dla_status conv_read(const ir_node *n, conv_desc *d)
 {
     memset(d, 0, sizeof *d);
@@ -106,6 +167,8 @@ static dla_status conv_read(const ir_node *n, conv_desc *d)
         d->OH = d->OW = 1;
         return read_bias(n, n->op == IR_OP_Gemm && n->n_in > 2 ? n->in[2] : NULL, K, beta, &d->bias);
     }
+    if (n->op == IR_OP_AveragePool || n->op == IR_OP_GlobalAveragePool)
+        return pool_read(n, d);
     ir_conv_geom g;
     BASE_TRY(ir_conv_geom_get(n, 0, &g));
     const ir_tensor *Wt = n->in[1];
@@ -216,7 +279,7 @@ static void group_try_pool(const lw_task *k, group *gr, int W)
     const ir_node *pool = lw_sole_consumer(k, gr->last);
     char why[160];
     if (!pool || !(pool->op == IR_OP_MaxPool || pool->op == IR_OP_AveragePool || pool->op == IR_OP_GlobalMaxPool ||
-                   pool->op == IR_OP_GlobalAveragePool))
+                   pool->op == IR_OP_GlobalAveragePool) || lw_avgpool_as_conv(k, pool))
         return;
     if (cc_tb_prec(k->tb, pool->out[0]) != gr->prec || !lw_pool_desc(k, pool, gr->prec, &gr->pd, why, sizeof why) ||
         !lw_pool_fusable(&gr->pd, W, gr->p.C, gr->prec))

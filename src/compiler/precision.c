@@ -342,7 +342,96 @@ dla_status cc_precision_plan_make(const ir_graph *g, const cc_placement *pl, con
             }
         }
     }
+    unsigned char *is8 = malloc((size_t)g->n_tensors + 1);
+    if (!is8) {
+        cc_precision_plan_release(out);
+        return base_error(DLA_ERR_NOMEM, "out of memory for the precision plan");
+    }
+    for (int t = 0; t < g->n_tensors; t++)
+        is8[t] = out->tensor[t] == CC_PREC_INT8;
+    int unified = cc_unify_scales(g, is8, out->scale);
+    free(is8);
+    if (unified)
+        base_log(DLA_LOG_INFO, "INT8: %d scales raised to their group's (Concat, Slice, reshapes, max pooling "
+                 "share one scale)", unified);
     for (int s = 0; s < pl->n_subgraphs; s++)
         out->n_int8 += out->subgraph[s] == CC_PREC_INT8;
     return DLA_OK;
+}
+
+/* ---- scale unification ------------------------------------------------------------------------------------ */
+
+static int moves_data(const ir_node *n)
+{
+    switch (n->op) {
+    case IR_OP_Concat: case IR_OP_Slice: case IR_OP_Split: case IR_OP_Reshape: case IR_OP_Flatten:
+    case IR_OP_Squeeze: case IR_OP_Unsqueeze: case IR_OP_Transpose: case IR_OP_Identity: case IR_OP_Dropout:
+    case IR_OP_MaxPool: case IR_OP_GlobalMaxPool: case IR_OP_DepthToSpace: case IR_OP_SpaceToDepth:
+        return 1;
+    case IR_OP_Resize: case IR_OP_Upsample: {
+        const char *mode = ir_attr_str(n, "mode", "nearest");
+        return mode && strcmp(mode, "nearest") == 0;
+    }
+    default:
+        return 0;
+    }
+}
+
+static int uf_find(int *parent, int i)
+{
+    while (parent[i] != i) {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    return i;
+}
+
+int cc_unify_scales(const ir_graph *g, const unsigned char *is8, float *scale)
+{
+    int nt = g->n_tensors;
+    int *parent = malloc(sizeof(int) * ((size_t)nt + 1));
+    float *gmax = malloc(sizeof(float) * ((size_t)nt + 1));
+    if (!parent || !gmax) {
+        free(parent);
+        free(gmax);
+        return 0;
+    }
+    for (int i = 0; i < nt; i++)
+        parent[i] = i;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = g->nodes[i];
+        if (!moves_data(n))
+            continue;
+        int first = -1;
+        for (int k = 0; k < n->n_in + n->n_out; k++) {
+            const ir_tensor *t = k < n->n_in ? n->in[k] : n->out[k - n->n_in];
+            /* data inputs only: Slice/Reshape/Resize/Split side inputs are int64 or constants */
+            if (k < n->n_in && k > 0 && n->op != IR_OP_Concat)
+                continue;
+            if (!is_activation(t) || !is8[t->id] || !(scale[t->id] > 0))
+                continue;
+            if (first < 0)
+                first = uf_find(parent, t->id);
+            else
+                parent[uf_find(parent, t->id)] = first;
+        }
+    }
+    for (int i = 0; i < nt; i++)
+        gmax[i] = 0;
+    for (int i = 0; i < nt; i++)
+        if (is8[i] && scale[i] > 0) {
+            int r = uf_find(parent, i);
+            if (scale[i] > gmax[r])
+                gmax[r] = scale[i];
+        }
+    int changed = 0;
+    for (int i = 0; i < nt; i++)
+        if (is8[i] && scale[i] > 0) {
+            float s = gmax[uf_find(parent, i)];
+            changed += s != scale[i];
+            scale[i] = s;
+        }
+    free(parent);
+    free(gmax);
+    return changed;
 }

@@ -75,6 +75,13 @@ typedef struct cc_precision_plan {
 dla_status cc_precision_plan_make(const ir_graph *g, const cc_placement *pl, const cc_precision_options *o,
                                   cc_precision_plan *out);
 void cc_precision_plan_release(cc_precision_plan *p);
+/* Scale unification (TensorRT's rule for ops that only move or select data): the INT8 scales of the float
+ * activations around Concat, Slice, Split, Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Identity, Dropout,
+ * MaxPool, GlobalMaxPool, nearest Resize/Upsample, DepthToSpace and SpaceToDepth are made one per connected
+ * group, the largest of the group (no value of any member can then saturate), so that the lowering aliases
+ * Concat inputs and reshapes and copies bytes without a requantizing SDP. Only tensors with is8[id] set take
+ * part (scale[id] > 0). Returns how many scales changed. */
+int cc_unify_scales(const ir_graph *g, const unsigned char *is8, float *scale);
 
 /* ---- pools and buffer planning (plan.c) -------------------------------------------------------------------- */
 

@@ -3,11 +3,12 @@
 # present are not touched, and apt is not called at all when nothing is missing. Run as root (or via sudo).
 set -euo pipefail
 
-# build: compiler tools, protobuf-c (ONNX parsing), onnx.proto, oneDNN (host FP32 Conv/Gemm/MatMul)
+# build: compiler tools, protobuf-c (ONNX parsing), onnx.proto, oneDNN (host FP32 Conv/Gemm/MatMul),
+#        zlib (dla eval reads gzip IDX datasets)
 # tests: ONNX backend test data, Fashion-MNIST
 # models (scripts run with /usr/bin/python3): torch, torchvision, onnx, numpy
 pkgs=(build-essential cmake pkg-config
-      libprotobuf-c-dev protobuf-c-compiler libonnx-dev libdnnl-dev
+      libprotobuf-c-dev protobuf-c-compiler libonnx-dev libdnnl-dev zlib1g-dev
       libonnx-testdata dataset-fashion-mnist
       python3-numpy python3-onnx python3-torch python3-torchvision)
 

@@ -11,6 +11,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_calib(int argc, char **argv);
 int cmd_exec(int argc, char **argv); /* also the dlaexec alias */
 int cmd_perf(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 /* Prints "dla <cmd>: <status>: <last error>" to stderr and returns the exit code 1. */
 int cli_fail(const char *cmd, dla_status st);

@@ -24,6 +24,9 @@ static void usage(FILE *f)
           "                                         (alias: dlaexec; see dla exec --help)\n"
           "  perf MODEL.onnx|FILE.dla [--platform P] [--power-mode M] [--cores N] [--int8] [--json]\n"
           "                                         predicted per-layer and total DLA time (performance model)\n"
+          "  eval MODEL.onnx|ENGINE --dataset PATH [--compare]\n"
+          "                                         accuracy on a dataset (top-1/top-5, detection mAP): host FP32\n"
+          "                                         vs engine FP16 vs engine INT8 (see dla eval --help)\n"
           "\n"
           "Run 'dla <command> --help' for the command's options.\n",
           f);
@@ -89,6 +92,8 @@ int main(int argc, char **argv)
         return cmd_exec(argc - 1, argv + 1);
     if (strcmp(argv[1], "perf") == 0)
         return cmd_perf(argc - 1, argv + 1);
+    if (strcmp(argv[1], "eval") == 0)
+        return cmd_eval(argc - 1, argv + 1);
     fprintf(stderr, "dla: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -55,6 +55,9 @@ dla_status dla_perf_predict(const void *loadable, size_t size, const dla_perf_op
  * taken from o->platform ("xavier" builds for Xavier). */
 dla_status dla_perf_predict_model(dla_model *m, const dla_build_options *bo, const dla_perf_options *o,
                                   dla_perf_report **out);
+/* The build step of dla_perf_predict_model alone: the loadable (malloc'd, free() it) it predicts from. */
+dla_status dla_perf_build_model(dla_model *m, const dla_build_options *bo, const char *platform, void **bytes,
+                                size_t *size);
 void dla_perf_report_destroy(dla_perf_report *r); /* NULL: no-op */
 
 typedef struct dla_perf_layer {

@@ -70,20 +70,19 @@ static dla_status timing_scales(dla_model *m, dla_calib **out)
     return api_calib_wrap(t, out);
 }
 
-dla_status dla_perf_predict_model(dla_model *m, const dla_build_options *bo, const dla_perf_options *o,
-                                  dla_perf_report **out)
+dla_status dla_perf_build_model(dla_model *m, const dla_build_options *bo, const char *platform, void **bytes,
+                                size_t *size)
 {
-    if (!out || !m)
-        return base_error(DLA_ERR_INVALID_ARG, "dla_perf_predict_model: NULL argument");
-    *out = NULL;
+    if (!bytes || !size || !m)
+        return base_error(DLA_ERR_INVALID_ARG, "dla_perf_build_model: NULL argument");
+    *bytes = NULL;
+    *size = 0;
     base_clear_error();
     dla_build_options b;
     memset(&b, 0, sizeof b);
     if (bo)
         b = *bo;
-    b.platform = o && o->platform && strcmp(o->platform, "xavier") == 0 ? DLA_PLATFORM_XAVIER : DLA_PLATFORM_ORIN;
-    perf_hw probe; /* a wrong platform / mode fails before the (slow) build */
-    BASE_TRY(perf_hw_get(o ? o->platform : NULL, o ? o->power_mode : NULL, &probe));
+    b.platform = platform && strcmp(platform, "xavier") == 0 ? DLA_PLATFORM_XAVIER : DLA_PLATFORM_ORIN;
     dla_calib *c = NULL;
     dla_status st = DLA_OK;
     if (b.int8 && !b.calib && !(b.calib_cache && *b.calib_cache) && !(b.calib_data && *b.calib_data)) {
@@ -95,14 +94,27 @@ dla_status dla_perf_predict_model(dla_model *m, const dla_build_options *bo, con
         b.calib = c;
         b.calib_random = 0;
     }
+    if (st == DLA_OK)
+        st = dla_builder_build(m, &b, bytes, size);
+    dla_calib_destroy(c);
+    return st;
+}
+
+dla_status dla_perf_predict_model(dla_model *m, const dla_build_options *bo, const dla_perf_options *o,
+                                  dla_perf_report **out)
+{
+    if (!out || !m)
+        return base_error(DLA_ERR_INVALID_ARG, "dla_perf_predict_model: NULL argument");
+    *out = NULL;
+    base_clear_error();
+    perf_hw probe; /* a wrong platform / mode fails before the (slow) build */
+    BASE_TRY(perf_hw_get(o ? o->platform : NULL, o ? o->power_mode : NULL, &probe));
     void *bytes = NULL;
     size_t size = 0;
-    if (st == DLA_OK)
-        st = dla_builder_build(m, &b, &bytes, &size);
+    dla_status st = dla_perf_build_model(m, bo, o ? o->platform : NULL, &bytes, &size);
     if (st == DLA_OK)
         st = predict_bytes(bytes, size, o, out);
     free(bytes);
-    dla_calib_destroy(c);
     return st;
 }
 

@@ -122,8 +122,9 @@ typedef struct perf_layer {
     int n_ops;
     int64_t macs;        /* per image */
     double bytes;        /* DRAM bytes per image */
-    double math_us, mem_us, overhead_us; /* per image, one core with the whole DRAM */
-    double time_us;      /* per image: max(math, mem) + overhead */
+    double math_us, mem_us, overhead_us; /* per image, one core with the whole DRAM; overhead = programming
+                                          * not hidden behind execution + the fixed per-layer cost */
+    double time_us;      /* per image: max(math, mem) + overhead = max(math, mem, programming) + layer_us */
     int bound;           /* perf_bound */
     int sparse_convs;    /* convs that ran 2:4 sparse */
 } perf_layer;
@@ -151,6 +152,15 @@ typedef struct perf_result {
     int64_t macs;            /* per image */
 } perf_result;
 
+/* Costs ops [first, first+count) as one fused layer into L (zeroed by the caller; name/precision/task are left as
+ * they are): ops whose input arrives on the fly join the previous op's pipeline (the slowest stage sets the
+ * pace), pipelines run one after another. */
+void perf_layer_cost(const perf_hw *hw, const perf_options *o, const eng_op *ops, uint32_t first, uint32_t count,
+                     perf_layer *L);
+/* Time of one inference on one core while `cores` cores each run one (single_core_us alone, `bytes` of DRAM
+ * traffic per inference): the shared DRAM must move every core's bytes. *dram_limited (may be NULL) says whether
+ * it, not the core, sets the time. */
+double perf_cores_time(const perf_hw *hw, double single_core_us, double bytes, int cores, int *dram_limited);
 /* Predicts a loadable (the bytes of a .dla). */
 dla_status perf_predict(const void *bytes, size_t size, const perf_hw *hw, const perf_options *o,
                         perf_result **out);

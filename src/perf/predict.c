@@ -42,9 +42,8 @@ static int image_batch(const ldb_view *v)
     return t->rank >= 2 && t->dims[0] > 0 ? (int)t->dims[0] : 1;
 }
 
-/* Costs ops [first, first+count) of one task as one fused layer. */
-static void cost_layer(const perf_hw *hw, const perf_options *o, const eng_op *ops, uint32_t first, uint32_t count,
-                       perf_layer *L)
+void perf_layer_cost(const perf_hw *hw, const perf_options *o, const eng_op *ops, uint32_t first, uint32_t count,
+                     perf_layer *L)
 {
     double cycles = 0, pipe = 0, bytes = 0;
     unsigned units = 0;
@@ -68,9 +67,14 @@ static void cost_layer(const perf_hw *hw, const perf_options *o, const eng_op *o
     L->bytes = bytes;
     L->math_us = cycles / hw->v[PERF_P_CLK_MHZ];
     L->mem_us = bytes / (core_gbs(hw) * 1000.0);
+    /* Programming: the scheduler writes an op's registers into the idle register group while the previous op
+     * runs (ping-pong, engine.md §1.1), so it overlaps execution: a layer cannot finish before its ops are
+     * programmed, but programming is not added. The per-layer fixed cost (completion interrupt, dependency
+     * update, the next layer's first programming) is added. */
     double falcon = hw->v[PERF_P_FALCON_MHZ] > 0 ? hw->v[PERF_P_FALCON_MHZ] : 1;
-    L->overhead_us = count * hw->v[PERF_P_OP_FALCON_CYC] / falcon + hw->v[PERF_P_LAYER_US];
+    double prog = count * hw->v[PERF_P_OP_FALCON_CYC] / falcon;
     double busy = fmax(L->math_us, L->mem_us);
+    L->overhead_us = fmax(0.0, prog - busy) + hw->v[PERF_P_LAYER_US];
     L->time_us = busy + L->overhead_us;
     L->bound = L->overhead_us > busy ? PERF_BOUND_OVERHEAD : L->mem_us > L->math_us ? PERF_BOUND_MEMORY
                                                                                       : PERF_BOUND_MATH;
@@ -82,6 +86,15 @@ static void cost_layer(const perf_hw *hw, const perf_options *o, const eng_op *o
         if (units & (1u << order[k]))
             n += (size_t)snprintf(L->engines + n, sizeof L->engines - (n < sizeof L->engines ? n : 0), "%s%s",
                                   n ? "+" : "", unit_names[order[k]]);
+}
+
+double perf_cores_time(const perf_hw *hw, double single_core_us, double bytes, int cores, int *dram_limited)
+{
+    double soc_gbs = hw->v[PERF_P_DRAM_GBS] * hw->v[PERF_P_DRAM_EFF];
+    double dram_us = soc_gbs > 0 ? (cores < 1 ? 1 : cores) * bytes / (soc_gbs * 1000.0) : 0;
+    if (dram_limited)
+        *dram_limited = dram_us > single_core_us;
+    return fmax(single_core_us, dram_us);
 }
 
 dla_status perf_predict(const void *bytes, size_t size, const perf_hw *hw, const perf_options *opts,
@@ -141,7 +154,7 @@ dla_status perf_predict(const void *bytes, size_t size, const perf_hw *hw, const
             snprintf(L->name, sizeof L->name, "%s", y->name);
             snprintf(L->precision, sizeof L->precision, "%s", y->precision);
             L->task = (int)t;
-            cost_layer(hw, &o, ops, y->first_op, y->op_count, L);
+            perf_layer_cost(hw, &o, ops, y->first_op, y->op_count, L);
             memset(covered + y->first_op, 1, y->op_count);
         }
         uint32_t rest = 0;
@@ -157,7 +170,7 @@ dla_status perf_predict(const void *bytes, size_t size, const perf_hw *hw, const
                     continue;
                 perf_layer one;
                 memset(&one, 0, sizeof one);
-                cost_layer(hw, &o, ops, i, 1, &one);
+                perf_layer_cost(hw, &o, ops, i, 1, &one);
                 L->macs += one.macs;
                 L->bytes += one.bytes;
                 L->math_us += one.math_us;
@@ -186,10 +199,7 @@ dla_status perf_predict(const void *bytes, size_t size, const perf_hw *hw, const
         r->single_core_us = r->batch * r->layers_us + r->task_us;
         /* cores running at once share the SoC's DRAM: an inference on one core cannot finish faster than the
          * DRAM moves every core's bytes */
-        double soc_gbs = hw->v[PERF_P_DRAM_GBS] * hw->v[PERF_P_DRAM_EFF];
-        double dram_us = soc_gbs > 0 ? o.cores * r->batch * r->dram_bytes / (soc_gbs * 1000.0) : 0;
-        r->core_us = fmax(r->single_core_us, dram_us);
-        r->dram_limited = dram_us > r->single_core_us;
+        r->core_us = perf_cores_time(hw, r->single_core_us, r->batch * r->dram_bytes, o.cores, &r->dram_limited);
         r->latency_ms = r->core_us / 1000.0;
         r->images_per_s = r->core_us > 0 ? o.cores * r->batch * 1e6 / r->core_us : 0;
         *out = r;

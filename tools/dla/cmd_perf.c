@@ -13,7 +13,7 @@ static void perf_usage(FILE *f)
 {
     fputs("usage: dla perf MODEL.onnx|FILE.dla [--platform orin|xavier|nv_full] [--power-mode MODE]\n"
           "                [--cores 1|2] [--batch N] [--int8|--fp16] [--sparsity=disable|enable|force]\n"
-          "                [--shapes=NAME:DIMS] [--params=name=value,...] [--json]\n"
+          "                [--shapes=NAME:DIMS] [--params=name=value,...] [--save=FILE.dla] [--json]\n"
           "\n"
           "Predicts the DLA's time per fused layer (engines, MACs, DRAM bytes, what bounds it: math, memory or\n"
           "overhead) and the total latency and images/s, from the loadable's engine operations. An ONNX model is\n"
@@ -25,6 +25,7 @@ static void perf_usage(FILE *f)
           "  --sparsity     force: every INT8 conv with C > 64 runs 2:4 sparse; enable: where the weights\n"
           "                 carry the pattern; disable (default)\n"
           "  --params       override model parameters (bench/perf_fit.py)\n"
+          "  --save FILE    (ONNX) also write the loadable it predicts from\n"
           "  --json         the report as JSON\n",
           f);
 }
@@ -58,7 +59,7 @@ static int batch_shapes(const char *path, int batch, char *spec, size_t size)
 
 int cmd_perf(int argc, char **argv)
 {
-    const char *path = NULL, *shapes = NULL;
+    const char *path = NULL, *shapes = NULL, *save = NULL;
     dla_perf_options po;
     memset(&po, 0, sizeof po);
     int json = 0, int8 = 0, fp16 = 0;
@@ -100,6 +101,8 @@ int cmd_perf(int argc, char **argv)
             }
         } else if ((v = cli_value(argc, argv, &i, "--params"))) {
             po.params = v;
+        } else if ((v = cli_value(argc, argv, &i, "--save"))) {
+            save = v;
         } else if ((v = cli_value(argc, argv, &i, "--shapes"))) {
             shapes = v;
         } else if (argv[i][0] == '-') {
@@ -140,8 +143,26 @@ int cmd_perf(int argc, char **argv)
         bo.model_name = path;
         dla_perf_options mo = po;
         mo.batch = 0; /* the model's own batch after --shapes */
-        dla_status st = dla_perf_predict_model(m, &bo, &mo, &r);
+        void *bytes = NULL;
+        size_t size = 0;
+        dla_status st = dla_perf_build_model(m, &bo, po.platform, &bytes, &size);
         dla_model_destroy(m);
+        if (st == DLA_OK && save) {
+            FILE *f = fopen(save, "wb");
+            if (!f || fwrite(bytes, 1, size, f) != size) {
+                fprintf(stderr, "dla perf: cannot write '%s'\n", save);
+                st = DLA_ERR_IO;
+            }
+            if (f)
+                fclose(f);
+            if (st != DLA_OK) {
+                free(bytes);
+                return 1;
+            }
+        }
+        if (st == DLA_OK)
+            st = dla_perf_predict(bytes, size, &mo, &r);
+        free(bytes);
         if (st != DLA_OK)
             return cli_fail("perf", st);
         if (int8 && !json)

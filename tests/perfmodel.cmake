@@ -1,0 +1,7 @@
+# Performance model of the DLA (src/perf, docs/perf-model.md): unit tests of the cycle/traffic model, and the
+# calibration check on the reference networks (needs cache/models from `make models`: else skipped).
+dla_add_test(test_perfmodel unit test_perfmodel.c LIBS dla_perf ${M_LIB})
+add_test(NAME perfmodel_calibration
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/perfmodel_calib.sh $<TARGET_FILE:dla_tool>
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(perfmodel_calibration PROPERTIES LABELS "models" TIMEOUT 600 SKIP_RETURN_CODE 77)

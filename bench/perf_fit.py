@@ -33,9 +33,10 @@ CALIB = {
 NVFULL = [("20GB", 269.0), ("10GB", 140.6)]
 
 # fitted parameters and their starting points (the values in src/perf/hw.c are the last fit's)
-FIT = ["cbuf_kb", "dram_eff", "sdp_epc", "pdp_epc", "op_falcon_cyc", "layer_us", "task_us"]
+FIT = ["cbuf_kb", "dram_eff", "dram_share", "sdp_epc", "pdp_epc", "op_falcon_cyc", "layer_us", "task_us"]
+LINEAR = ("layer_us", "task_us", "dram_share")
 BOUNDS = {"cbuf_kb": (256, 4096), "dram_eff": (0.2, 1.0), "sdp_epc": (8, 256), "pdp_epc": (4, 256),
-          "op_falcon_cyc": (10, 20000), "layer_us": (0.0, 50), "task_us": (0.0, 500)}
+          "op_falcon_cyc": (10, 20000), "layer_us": (0.0, 50), "task_us": (0.0, 500), "dram_share": (0.0, 1.0)}
 
 
 def loadable(dla, stem):
@@ -111,12 +112,12 @@ def to_params(x):
     p = {}
     for name, v in zip(FIT, x):
         lo, hi = BOUNDS[name]
-        p[name] = min(hi, max(lo, math.exp(v) if name != "layer_us" and name != "task_us" else max(0.0, v)))
+        p[name] = min(hi, max(lo, math.exp(v) if name not in LINEAR else max(0.0, v)))
     return p
 
 
 def from_params(p):
-    return [math.log(p[n]) if n not in ("layer_us", "task_us") else p[n] for n in FIT]
+    return [math.log(p[n]) if n not in LINEAR else p[n] for n in FIT]
 
 
 def calib_table(rows):
@@ -184,13 +185,18 @@ def main():
     ap.add_argument("--iters", type=int, default=120)
     ap.add_argument("--predict", action="store_true")
     ap.add_argument("--markdown")
+    ap.add_argument("--start", help="starting values name=value,... (default: the built-in ones)")
     a = ap.parse_args()
     files = {stem: loadable(a.dla, stem) for stem in CALIB}
     base = perf(a.dla, files["resnet50_v15_224_bs2"], "MAXN")["parameters"]
     params = {n: base[n]["value"] for n in FIT}
+    if a.start:
+        for kv in a.start.split(","):
+            k, v = kv.split("=")
+            params[k] = float(v)
     if a.fit:
         f = lambda x: loss(evaluate(a.dla, files, to_params(x)))
-        x, _ = nelder_mead(f, from_params(params), [0.3 if n not in ("layer_us", "task_us") else 2.0 for n in FIT],
+        x, _ = nelder_mead(f, from_params(params), [0.3 if n not in LINEAR else (0.3 if n == "dram_share" else 2.0) for n in FIT],
                            a.iters)
         params = to_params(x)
         print("fitted: " + ", ".join("%s=%.4g" % kv for kv in params.items()))
@@ -201,7 +207,11 @@ def main():
         lines += predictions(a.dla, files, params if a.fit else None)
     text = "\n".join(lines) + "\n"
     print(text)
-    if a.markdown:
+    if a.markdown:  # between the markers when the file has them (docs/perf-model.md), else the whole file
+        begin, end = "<!-- perf_fit:begin -->", "<!-- perf_fit:end -->"
+        old = open(a.markdown).read() if os.path.exists(a.markdown) else ""
+        if begin in old and end in old:
+            text = old[:old.index(begin) + len(begin)] + "\n" + text + old[old.index(end):]
         with open(a.markdown, "w") as f:
             f.write(text)
 

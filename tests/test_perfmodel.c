@@ -208,6 +208,20 @@ static void test_cores_and_modes(void)
     CHECK_NEAR(two, 40e6 / (102.4 * 1000), 1e-6);
     CHECK(2 / two < 2 * (1 / one));
 
+    /* per layer, a core running beside another gets 1 / (1 + dram_share) of the DRAM: memory-bound layers slow
+     * down, math-bound ones do not */
+    perf_hw sh = hw_of("orin", "MAXN", PINNED ",dram_share=0.5");
+    perf_options o1 = {.cores = 1}, o2 = {.cores = 2};
+    eng_op mops[2];
+    conv_layer(mops, conv(64, 64, 1, 1, 56, 56, ENG_INT8));
+    mops[0].u.conv.src.width = mops[0].u.conv.src.height = 56;
+    perf_layer m1, m2;
+    memset(&m1, 0, sizeof m1), memset(&m2, 0, sizeof m2);
+    perf_layer_cost(&sh, &o1, mops, 0, 2, &m1);
+    perf_layer_cost(&sh, &o2, mops, 0, 2, &m2);
+    CHECK_NEAR(m2.mem_us, 1.5 * m1.mem_us, 1e-9);
+    CHECK_NEAR(m2.math_us, m1.math_us, 1e-12);
+
     /* power modes: a math-bound layer scales with the DLA clock, a memory-bound one with the DRAM */
     perf_hw lo = hw_of("orin", "15W", PINNED);
     CHECK_NEAR(hw.v[PERF_P_CLK_MHZ], 1600, 0);

@@ -11,7 +11,7 @@
 static const char *const param_names[PERF_P_COUNT] = {
     "clk_mhz", "falcon_mhz", "pipes", "atom_c", "atom_k", "fp16_ratio", "min_stripe", "max_stripe",
     "group_pack", "sparse", "cbuf_kb", "dram_gbs", "dram_eff", "port_bpc", "sdp_epc", "pdp_epc", "cdp_epc",
-    "rubik_bpc", "bdma_bpc", "op_falcon_cyc", "layer_us", "task_us", "host_task_us", "cores",
+    "rubik_bpc", "bdma_bpc", "op_falcon_cyc", "layer_us", "task_us", "host_task_us", "cores", "dram_share",
 };
 
 const char *perf_param_name(int p) { return p >= 0 && p < PERF_P_COUNT ? param_names[p] : NULL; }
@@ -51,6 +51,7 @@ static void set(perf_hw *hw, int p, double v, int src, const char *cite)
 #define ORIN_LAYER_US 2.0
 #define ORIN_TASK_US 20.0
 #define ORIN_PORT_BPC 64.0
+#define ORIN_DRAM_SHARE 0.5
 
 static void orin_common(perf_hw *hw)
 {
@@ -78,6 +79,7 @@ static void orin_common(perf_hw *hw)
     set(hw, PERF_P_TASK_US, ORIN_TASK_US, F, "calibration table OP 2");
     set(hw, PERF_P_HOST_TASK_US, 100, A, "jetson_dla_tutorial (OP 2): GPU islands halve a small CNN's rate");
     set(hw, PERF_P_CORES, 2, M, "OP 4.1: two DLA cores");
+    set(hw, PERF_P_DRAM_SHARE, ORIN_DRAM_SHARE, F, "calibration table OP 2 (all points run 2 cores)");
 }
 
 static void orin_mode(perf_hw *hw, const char *mode)
@@ -155,6 +157,7 @@ static void nvfull_mode(perf_hw *hw, const char *mode)
     set(hw, PERF_P_TASK_US, 0, M, "EN 1.8");
     set(hw, PERF_P_HOST_TASK_US, 0, M, "EN 1.8");
     set(hw, PERF_P_CORES, 1, M, "one core");
+    set(hw, PERF_P_DRAM_SHARE, 0, M, "one core");
 }
 
 static const struct {

@@ -62,6 +62,8 @@ typedef enum perf_param {
     PERF_P_TASK_US,          /* fixed cost per DLA task submission (µs) */
     PERF_P_HOST_TASK_US,     /* fixed cost per HOST task (a GPU island and its reformats, µs) */
     PERF_P_CORES,            /* DLA cores on the platform */
+    PERF_P_DRAM_SHARE,       /* how much of the other cores' traffic a core's layer sees at once: its stream gets
+                              * dram_gbs*dram_eff / (1 + (cores-1)*dram_share); 0: never overlaps, 1: always */
     PERF_P_COUNT
 } perf_param;
 
@@ -122,7 +124,7 @@ typedef struct perf_layer {
     int n_ops;
     int64_t macs;        /* per image */
     double bytes;        /* DRAM bytes per image */
-    double math_us, mem_us, overhead_us; /* per image, one core with the whole DRAM; overhead = programming
+    double math_us, mem_us, overhead_us; /* per image on one core (sharing DRAM with the others); overhead = programming
                                           * not hidden behind execution + the fixed per-layer cost */
     double time_us;      /* per image: max(math, mem) + overhead = max(math, mem, programming) + layer_us */
     int bound;           /* perf_bound */

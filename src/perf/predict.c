@@ -23,11 +23,13 @@ void perf_result_free(perf_result *r)
     free(r);
 }
 
-/* GB/s one core's stream gets when it has the DRAM to itself: the SoC's effective bandwidth or its own memory
- * interface, whichever is lower. 1 GB/s = 1000 bytes per µs. */
-static double core_gbs(const perf_hw *hw)
+/* GB/s one core's stream gets: the SoC's effective bandwidth, less what the other running cores take at the
+ * same moment (dram_share), or its own memory interface, whichever is lower. 1 GB/s = 1000 bytes per µs. */
+static double core_gbs(const perf_hw *hw, int cores)
 {
     double soc = hw->v[PERF_P_DRAM_GBS] * hw->v[PERF_P_DRAM_EFF];
+    if (cores > 1)
+        soc /= 1.0 + (cores - 1) * hw->v[PERF_P_DRAM_SHARE];
     double port = hw->v[PERF_P_PORT_BPC] * hw->v[PERF_P_CLK_MHZ] / 1000.0;
     double g = port > 0 ? fmin(soc, port) : soc;
     return g > 0 ? g : 1e-9;
@@ -66,7 +68,7 @@ void perf_layer_cost(const perf_hw *hw, const perf_options *o, const eng_op *ops
     L->n_ops = (int)count;
     L->bytes = bytes;
     L->math_us = cycles / hw->v[PERF_P_CLK_MHZ];
-    L->mem_us = bytes / (core_gbs(hw) * 1000.0);
+    L->mem_us = bytes / (core_gbs(hw, o->cores) * 1000.0);
     /* Programming: the scheduler writes an op's registers into the idle register group while the previous op
      * runs (ping-pong, engine.md §1.1), so it overlaps execution: a layer cannot finish before its ops are
      * programmed, but programming is not added. The per-layer fixed cost (completion interrupt, dependency

@@ -242,10 +242,13 @@ static void test_versions(void)
     ldb_reseal(p, size);
     CHECK_STATUS(parse_only(p, size), DLA_ERR_VERSION);
     ldb_wr16(p + 8, 1);
-    ldb_wr16(p + 10, 1); /* a newer minor */
+    ldb_wr16(p + 10, 2); /* a newer minor */
     ldb_reseal(p, size);
     CHECK_STATUS(parse_only(p, size), DLA_ERR_VERSION);
-    CHECK(strstr(dla_last_error(), "1.1.0") != NULL);
+    CHECK(strstr(dla_last_error(), "1.2.0") != NULL);
+    ldb_wr16(p + 10, 1); /* 1.1 reads a 1.0 file's records unchanged */
+    ldb_reseal(p, size);
+    CHECK_OK(parse_only(p, size));
     ldb_wr16(p + 10, 0);
     ldb_wr16(p + 12, 7); /* another patch: readable */
     ldb_reseal(p, size);

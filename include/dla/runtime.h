@@ -118,6 +118,10 @@ typedef struct dla_tensor_desc {
     int64_t dims[DLA_MAX_RANK];
     uint64_t strides[DLA_MAX_RANK]; /* bytes between consecutive indices of each dim, as the loadable gives them */
     float scale;                /* INT8: per-tensor scale (real = q * scale); else 0 */
+    int dynamic;                /* 1: a data-dependent shape (after NonMaxSuppression, NonZero, ...): dims[i] is -1
+                                 * where unknown before a run, n = c = h = w = 0, size is the buffer capacity the
+                                 * compiler reserved; after each run dla_module_output_dims gives the actual shape
+                                 * and dla_module_output_data the whole data (the bound buffer receives what fits) */
 } dla_tensor_desc;
 
 /* Loads a loadable from memory on a device (cudlaModuleLoadFromMemory): validates all of it (format, every
@@ -201,6 +205,18 @@ dla_status dla_synchronize(dla_device *dev);
 dla_status dla_tensor_pack(const dla_tensor_desc *desc, const float *nchw, void *dst, size_t dst_size);
 /* The descriptor's format and type -> float NCHW. */
 dla_status dla_tensor_unpack(const dla_tensor_desc *desc, const void *src, size_t src_size, float *nchw);
+
+/* ---- dynamic outputs ----------------------------------------------------------------------------------------- */
+
+/* The actual shape of output i in the module's last completed run (after dla_synchronize): *rank and dims[0..rank)
+ * (dims holds DLA_MAX_RANK). For a static output, its descriptor's shape. DLA_ERR_INVALID_ARG for a dynamic output
+ * before any run produced it. */
+dla_status dla_module_output_dims(const dla_module *mod, int i, int *rank, int64_t *dims);
+/* The data of dynamic output i in the last completed run, in the descriptor's type, dense row-major with the
+ * shape of dla_module_output_dims: a module-owned buffer valid until the next submission of the module. The bound
+ * output buffer holds the same bytes when they fit in it (else its first desc.size bytes). For a static output
+ * *data is NULL and *size 0 (the bound buffer holds it). */
+dla_status dla_module_output_data(const dla_module *mod, int i, const void **data, uint64_t *size);
 
 /* ---- statistics (cuDLA layer-wise statistics; dla-facts §1.8) ---------------------------------------------- */
 

@@ -254,3 +254,59 @@ dla_status dla_module_stats_csv(const dla_module *mod, char **csv)
     ARG(mod && csv, "dla_module_stats_csv: module and csv must not be NULL");
     return rt_stats_csv(mod, csv);
 }
+
+/* ---- dynamic outputs ------------------------------------------------------------------------------------- */
+
+static dla_status output_tensor(const dla_module *mod, int i, const char *fn, const ldb_tensor **t, uint32_t *id)
+{
+    if (!mod || i < 0 || (uint32_t)i >= mod->n_out)
+        return base_error(DLA_ERR_INVALID_ARG, "%s: output %d of a module with %u outputs", fn, i,
+                          mod ? mod->n_out : 0);
+    *id = mod->out_tensor[i];
+    *t = *id == LDB_NONE ? NULL : &mod->view.tensors[*id];
+    return DLA_OK;
+}
+
+dla_status dla_module_output_dims(const dla_module *mod, int i, int *rank, int64_t *dims)
+{
+    base_clear_error();
+    ARG(rank && dims, "dla_module_output_dims: rank and dims must not be NULL");
+    const ldb_tensor *t = NULL;
+    uint32_t id = LDB_NONE;
+    BASE_TRY(output_tensor(mod, i, "dla_module_output_dims", &t, &id));
+    if (!t || !(t->flags & LDB_TENSOR_DYNAMIC)) {
+        const dla_tensor_desc *d = &mod->out_desc[i];
+        *rank = d->rank;
+        for (int k = 0; k < d->rank && k < DLA_MAX_RANK; k++)
+            dims[k] = d->dims[k];
+        return DLA_OK;
+    }
+    const rt_dyn *dy = &mod->dyn[id];
+    if (!dy->valid)
+        return base_error(DLA_ERR_INVALID_ARG, "dla_module_output_dims: dynamic output %d '%s' has not been produced "
+                          "by a completed run", i, t->name);
+    *rank = dy->rank;
+    for (int k = 0; k < dy->rank && k < DLA_MAX_RANK; k++)
+        dims[k] = dy->dims[k];
+    return DLA_OK;
+}
+
+dla_status dla_module_output_data(const dla_module *mod, int i, const void **data, uint64_t *size)
+{
+    base_clear_error();
+    ARG(data && size, "dla_module_output_data: data and size must not be NULL");
+    *data = NULL;
+    *size = 0;
+    const ldb_tensor *t = NULL;
+    uint32_t id = LDB_NONE;
+    BASE_TRY(output_tensor(mod, i, "dla_module_output_data", &t, &id));
+    if (!t || !(t->flags & LDB_TENSOR_DYNAMIC))
+        return DLA_OK;
+    const rt_dyn *dy = &mod->dyn[id];
+    if (!dy->valid)
+        return base_error(DLA_ERR_INVALID_ARG, "dla_module_output_data: dynamic output %d '%s' has not been produced "
+                          "by a completed run", i, t->name);
+    *data = dy->data;
+    *size = dy->size;
+    return DLA_OK;
+}

@@ -53,6 +53,12 @@ int cc_xt_add(cc_build_ctx *bc, const ir_tensor *t, const char *name, uint8_t dt
     x->scale = scale;
     x->bind_id = LDB_NONE;
     x->mem = x->desc = LDB_NONE;
+    if (format == LDB_FMT_NCHW && !ir_tensor_shape_known(t)) {
+        size_t es = ldb_dtype_size(dtype);
+        x->dynamic = 1;
+        x->size = cc_dynamic_capacity(t, es ? es : 1);
+        return bc->n_xt++;
+    }
     uint32_t v[4];
     if (cc_tensor_nchw(t, v) != DLA_OK)
         return -1;
@@ -134,10 +140,18 @@ dla_status cc_xt_emit_all(cc_build_ctx *bc)
         d.size = x->size;
         d.dtype = x->dtype;
         d.format = x->format;
-        d.rank = (uint8_t)t->rank;
+        d.rank = (uint8_t)(t->rank > 0 ? t->rank : 0);
         if (x->dtype == LDB_DT_INT8 && x->scale > 0) {
             d.flags = LDB_TENSOR_HAS_SCALE;
             d.scale = x->scale;
+        }
+        if (x->dynamic) { /* dims as far as known at build time; the runtime reports the actual ones */
+            d.flags |= LDB_TENSOR_DYNAMIC;
+            for (int k = 0; k < d.rank && k < LDB_MAX_RANK; k++)
+                d.dims[k] = t->dims[k] >= 0 ? t->dims[k] : -1;
+            if (ldb_add_tensor(bc->b, &d) != (uint32_t)i)
+                return nomem();
+            continue;
         }
         d.n = x->n;
         d.c = x->c;

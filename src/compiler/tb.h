@@ -80,8 +80,11 @@ void cc_precision_plan_release(cc_precision_plan *p);
  * MaxPool, GlobalMaxPool, nearest Resize/Upsample, DepthToSpace and SpaceToDepth are made one per connected
  * group, the largest of the group (no value of any member can then saturate), so that the lowering aliases
  * Concat inputs and reshapes and copies bytes without a requantizing SDP. Only tensors with is8[id] set take
- * part (scale[id] > 0). Returns how many scales changed. */
-int cc_unify_scales(const ir_graph *g, const unsigned char *is8, float *scale);
+ * part. fill_only = 0: every member with a scale > 0 takes the group's largest; fill_only = 1: only members
+ * without a scale (0) take it (the precision plan's first step: a tensor made by a DLA rewrite — the Conv
+ * output between a Gemm's reshapes — inherits the calibrated scale of the tensor it is a copy of), the others
+ * keep theirs. Returns how many scales changed. */
+int cc_unify_scales(const ir_graph *g, const unsigned char *is8, float *scale, int fill_only);
 
 /* ---- pools and buffer planning (plan.c) -------------------------------------------------------------------- */
 
@@ -117,7 +120,8 @@ typedef struct cc_xt {
     float scale;          /* INT8: > 0 */
     uint32_t n, c, h, w;
     eng_geom geom;        /* DLA formats: one image's geometry */
-    uint64_t size;        /* bytes */
+    uint64_t size;        /* bytes (dynamic: the memory entry's capacity) */
+    int dynamic;          /* data-dependent shape (NCHW only): LDB_TENSOR_DYNAMIC, n = c = h = w = 0 */
     int io;               /* 0, 1 network input, 2 network output */
     uint32_t bind_id;
     uint32_t mem, desc;   /* loadable indices (set when emitted) */
@@ -173,9 +177,16 @@ typedef struct cc_build_ctx {
 
 /* The 4-D view of t (see above); error naming t when it is not static or a dim does not fit. */
 dla_status cc_tensor_nchw(const ir_tensor *t, uint32_t nchw[4]);
-/* Adds a descriptor (returns its index in bc->xt, or -1 when out of memory with the error set). */
+/* Adds a descriptor (returns its index in bc->xt, or -1 when out of memory with the error set). An NCHW tensor
+ * whose shape is not static (data-dependent: after NonMaxSuppression, NonZero, ...) becomes a dynamic descriptor
+ * (LDB_TENSOR_DYNAMIC: unknown dims -1, memory sized by cc_dynamic_capacity); a DLA format needs a static shape. */
 int cc_xt_add(cc_build_ctx *bc, const ir_tensor *t, const char *name, uint8_t dtype, uint8_t format, cc_prec prec,
               float scale);
+/* Bytes to reserve for a dynamic tensor of element size es: an upper bound derived from the producers where
+ * the rules know one (NonMaxSuppression: max_output_boxes_per_class x batch x classes triples, NonZero: rank x
+ * numel of its input, TopK: its input, shape-preserving and gathering ops from their inputs), else a 1 MiB
+ * default; at least 64 bytes, at most 256 MiB. The runtime keeps the actual data in its own storage either way. */
+uint64_t cc_dynamic_capacity(const ir_tensor *t, size_t es);
 /* Writes every descriptor's memory entry and tensor record (after the I/O are known, before the tasks). */
 dla_status cc_xt_emit_all(cc_build_ctx *bc);
 /* A HOST task running nodes node_ids of g (ir_graph_extract + serialize); inputs/outputs from the descriptors. */

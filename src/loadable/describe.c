@@ -158,10 +158,13 @@ static void dims_str(char *buf, size_t size, const ldb_tensor *t)
     size_t pos = 0;
     buf[0] = '\0';
     for (int d = 0; d < t->rank; d++)
-        pos += (size_t)snprintf(buf + pos, pos < size ? size - pos : 0, "%s%lld", d ? "x" : "",
-                                (long long)t->dims[d]);
+        pos += t->dims[d] < 0 ? (size_t)snprintf(buf + pos, pos < size ? size - pos : 0, "%s?", d ? "x" : "")
+                              : (size_t)snprintf(buf + pos, pos < size ? size - pos : 0, "%s%lld", d ? "x" : "",
+                                                 (long long)t->dims[d]);
+    if (t->flags & LDB_TENSOR_DYNAMIC && pos < size)
+        snprintf(buf + pos, size - pos, " (dynamic)");
     if (!t->rank)
-        snprintf(buf, size, "scalar");
+        snprintf(buf, size, t->flags & LDB_TENSOR_DYNAMIC ? "? (dynamic)" : "scalar");
 }
 
 /* ---- text ------------------------------------------------------------------------------------------------- */
@@ -350,6 +353,8 @@ static void json_tensor(sbuf *b, const ldb_tensor *t)
               ldb_format_name(t->format), (unsigned long long)t->size);
     if (t->flags & LDB_TENSOR_HAS_SCALE)
         sb_printf(b, ",\"scale\":%.9g", (double)t->scale);
+    if (t->flags & LDB_TENSOR_DYNAMIC)
+        sb_printf(b, ",\"dynamic\":true");
     if (t->mem != LDB_NONE)
         sb_printf(b, ",\"memory\":%u,\"offset\":%llu", t->mem, (unsigned long long)t->offset);
     sb_printf(b, "}");

@@ -43,7 +43,7 @@
 
 #define LDB_MAGIC "DLAK"
 #define LDB_VERSION_MAJOR 1
-#define LDB_VERSION_MINOR 0
+#define LDB_VERSION_MINOR 1 /* 1.1: LDB_TENSOR_DYNAMIC; a file without dynamic tensors is written as 1.0 */
 #define LDB_VERSION_PATCH 0
 
 #define LDB_NONE 0xFFFFFFFFu   /* "no index" in every u32 reference field */
@@ -101,7 +101,11 @@ typedef enum ldb_format {
     LDB_FMT_COUNT = 5
 } ldb_format;
 
-enum { LDB_TENSOR_HAS_SCALE = 1 }; /* tensor flag: `scale` is the INT8 per-tensor scale */
+/* Tensor flags. HAS_SCALE: `scale` is the INT8 per-tensor scale. DYNAMIC (format 1.1): a data-dependent shape
+ * (after NonMaxSuppression, NonZero, a TopK with a run-time k, ...): NCHW only, dims[i] = -1 where the size is
+ * known only at run time, n = c = h = w = 0, strides 0, `size` the capacity of its memory entry (the runtime keeps
+ * the actual data in its own storage and reports the actual dims; docs/loadable.md). */
+enum { LDB_TENSOR_HAS_SCALE = 1, LDB_TENSOR_DYNAMIC = 2 };
 
 typedef enum ldb_task_type { LDB_TASK_DLA = 0, LDB_TASK_HOST = 1 } ldb_task_type;
 

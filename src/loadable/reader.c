@@ -398,30 +398,42 @@ static dla_status check_tensor(const ctx *c, uint32_t i, const ldb_tensor *t)
     if (!es || t->format >= LDB_FMT_COUNT || !format_fits(t->format, t->dtype))
         return BAD("tensor[%u] '%s': data type %u in format %u is not a valid pair", i, t->name, t->dtype,
                    t->format);
-    if (t->rank > LDB_MAX_RANK || (t->flags & ~(uint32_t)LDB_TENSOR_HAS_SCALE))
+    uint32_t known = c->v->minor >= 1 ? LDB_TENSOR_HAS_SCALE | LDB_TENSOR_DYNAMIC : LDB_TENSOR_HAS_SCALE;
+    if (t->rank > LDB_MAX_RANK || (t->flags & ~known))
         return BAD("tensor[%u] '%s': rank %u (max %d) or flags 0x%x", i, t->name, t->rank, LDB_MAX_RANK, t->flags);
     if (t->flags & LDB_TENSOR_HAS_SCALE ? !(isfinite(t->scale) && t->scale > 0) : t->scale != 0)
         return BAD("tensor[%u] '%s': scale %g (a scale is finite and > 0, and 0 without the flag)", i, t->name,
                    (double)t->scale);
-    uint64_t numel = 1, nchw = 1;
-    for (int d = 0; d < LDB_MAX_RANK; d++) {
-        if (d >= t->rank ? t->dims[d] != 0 || t->strides[d] != 0 : t->dims[d] < 0)
-            return BAD("tensor[%u] '%s': dims[%d] = %lld (>= 0 below the rank, 0 and stride 0 above)", i, t->name,
-                       d, (long long)t->dims[d]);
-        if (d < t->rank && __builtin_mul_overflow(numel, (uint64_t)t->dims[d], &numel))
-            return BAD("tensor[%u] '%s': element count overflows", i, t->name);
+    if (t->flags & LDB_TENSOR_DYNAMIC) {
+        if (t->format != LDB_FMT_NCHW || t->n || t->c || t->h || t->w || !t->size || t->size > LDB_MAX_MEMORY)
+            return BAD("tensor[%u] '%s': a dynamic tensor is NCHW with n = c = h = w = 0 and a capacity of 1 byte "
+                       "to 2^40 (format %u, %u*%u*%u*%u, %llu bytes)", i, t->name, t->format, t->n, t->c, t->h,
+                       t->w, ULL(t->size));
+        for (int d = 0; d < LDB_MAX_RANK; d++)
+            if (t->strides[d] != 0 || (d >= t->rank ? t->dims[d] != 0 : t->dims[d] < -1))
+                return BAD("tensor[%u] '%s': dims[%d] = %lld (a dynamic tensor: >= -1 below the rank, 0 above; "
+                           "strides 0)", i, t->name, d, (long long)t->dims[d]);
+    } else {
+        uint64_t numel = 1, nchw = 1;
+        for (int d = 0; d < LDB_MAX_RANK; d++) {
+            if (d >= t->rank ? t->dims[d] != 0 || t->strides[d] != 0 : t->dims[d] < 0)
+                return BAD("tensor[%u] '%s': dims[%d] = %lld (>= 0 below the rank, 0 and stride 0 above)", i,
+                           t->name, d, (long long)t->dims[d]);
+            if (d < t->rank && __builtin_mul_overflow(numel, (uint64_t)t->dims[d], &numel))
+                return BAD("tensor[%u] '%s': element count overflows", i, t->name);
+        }
+        const uint32_t v4[4] = {t->n, t->c, t->h, t->w};
+        int overflow = 0;
+        for (int d = 0; d < 4; d++)
+            overflow |= __builtin_mul_overflow(nchw, (uint64_t)v4[d], &nchw);
+        if (overflow || nchw != numel)
+            return BAD("tensor[%u] '%s': n*c*h*w = %u*%u*%u*%u differs from the %llu elements of its dims", i,
+                       t->name, t->n, t->c, t->h, t->w, ULL(numel));
+        uint64_t dense;
+        if (__builtin_mul_overflow(numel, (uint64_t)es, &dense) || t->size < dense || t->size > LDB_MAX_MEMORY)
+            return BAD("tensor[%u] '%s': size %llu is below its %llu elements of %zu bytes or above 2^40", i,
+                       t->name, ULL(t->size), ULL(numel), es);
     }
-    const uint32_t v4[4] = {t->n, t->c, t->h, t->w};
-    int overflow = 0;
-    for (int d = 0; d < 4; d++)
-        overflow |= __builtin_mul_overflow(nchw, (uint64_t)v4[d], &nchw);
-    if (overflow || nchw != numel)
-        return BAD("tensor[%u] '%s': n*c*h*w = %u*%u*%u*%u differs from the %llu elements of its dims", i, t->name,
-                   t->n, t->c, t->h, t->w, ULL(numel));
-    uint64_t dense;
-    if (__builtin_mul_overflow(numel, (uint64_t)es, &dense) || t->size < dense || t->size > LDB_MAX_MEMORY)
-        return BAD("tensor[%u] '%s': size %llu is below its %llu elements of %zu bytes or above 2^40", i, t->name,
-                   ULL(t->size), ULL(numel), es);
     if (t->mem == LDB_NONE ? t->offset != 0
                            : t->mem >= c->v->n_memory || !inside(t->offset, t->size, c->memory[t->mem].size))
         return BAD("tensor[%u] '%s': memory %u offset %llu size %llu is not inside a memory entry", i, t->name,

@@ -37,6 +37,7 @@ struct ldb_builder {
     size_t hash_cap, hash_n;
     uint64_t used[LDB_POOL_COUNT];
     uint32_t flags;
+    int minor;             /* the format minor the file needs: 1 with a dynamic tensor, else 0 */
 };
 
 static void fail(ldb_builder *b, dla_status st)
@@ -255,6 +256,8 @@ uint32_t ldb_add_tensor(ldb_builder *b, const ldb_tensor *t)
     r[13] = t->dtype;
     r[14] = t->format;
     r[15] = t->flags;
+    if (t->flags & LDB_TENSOR_DYNAMIC)
+        b->minor = 1;
     ldb_wr64(r + 16, t->offset);
     ldb_wr64(r + 24, t->size);
     uint32_t scale_bits;
@@ -451,7 +454,7 @@ dla_status ldb_finish(ldb_builder *b, void **bytes, size_t *size)
         return base_error(DLA_ERR_NOMEM, "loadable builder: out of memory for %llu bytes", (unsigned long long)end);
     memcpy(out, LDB_MAGIC, 4);
     ldb_wr16(out + 8, LDB_VERSION_MAJOR);
-    ldb_wr16(out + 10, LDB_VERSION_MINOR);
+    ldb_wr16(out + 10, (uint16_t)b->minor); /* the oldest minor that can read it (<= LDB_VERSION_MINOR) */
     ldb_wr16(out + 12, LDB_VERSION_PATCH);
     ldb_wr16(out + 14, LDB_HEADER_SIZE);
     ldb_wr64(out + 16, end);

@@ -184,11 +184,12 @@ static void shape_str(int rank, const int64_t *dims, char *buf, size_t n)
 /* A subgraph tensor's declared shape (where known) must be the descriptor's. */
 static dla_status check_shape(const dla_module *mod, uint32_t task, const ldb_tensor *t, const ir_tensor *gt)
 {
-    if (gt->rank < 0)
+    int dyn = (t->flags & LDB_TENSOR_DYNAMIC) != 0;
+    if (gt->rank < 0 || (dyn && t->rank == 0)) /* a dynamic descriptor of unknown rank: checked at run time */
         return DLA_OK;
     int same = gt->rank == t->rank;
     for (int d = 0; same && d < gt->rank; d++)
-        same = gt->dims[d] < 0 || gt->dims[d] == t->dims[d];
+        same = gt->dims[d] < 0 || gt->dims[d] == t->dims[d] || (dyn && t->dims[d] < 0);
     if (same)
         return DLA_OK;
     char a[128], b[128];
@@ -265,10 +266,43 @@ void rt_host_release(rt_host_task *ht)
 
 /* ---- run --------------------------------------------------------------------------------------------------- */
 
+/* A dynamic descriptor (dense NCHW in its own type, data and shape in mod->dyn) as graph input gt: borrowed when
+ * the types agree, else converted to float into *tmp. */
+static dla_status bind_dynamic(dla_module *mod, ir_tensor *gt, uint32_t id, void **tmp)
+{
+    const ldb_tensor *t = &mod->view.tensors[id];
+    const rt_dyn *dy = &mod->dyn[id];
+    if (!dy->valid)
+        return base_error(DLA_ERR_INTERNAL, "input '%s': the dynamic tensor was not produced before this task",
+                          t->name);
+    ir_tensor_set_shape(gt, dy->rank, dy->dims);
+    gt->data_kind = IR_DATA_RUNTIME;
+    if (gt->dtype == (ir_dtype)t->dtype || gt->dtype == IR_UNDEFINED) {
+        gt->dtype = (ir_dtype)t->dtype;
+        gt->data = dy->data;
+        return DLA_OK;
+    }
+    int64_t count = ir_tensor_numel(gt);
+    dla_tensor_desc d;
+    rt_tensor_desc(t, &d);
+    d.n = (uint64_t)(count > 0 ? count : 0);
+    d.c = d.h = d.w = 1;
+    float *f = malloc((size_t)d.n * sizeof(float) + 1);
+    if (!f)
+        return base_error(DLA_ERR_NOMEM, "input '%s': out of memory", t->name);
+    *tmp = f;
+    BASE_TRY(rt_tensor_unpack(&d, dy->data, dy->size, f));
+    gt->dtype = IR_F32;
+    gt->data = f;
+    return DLA_OK;
+}
+
 /* Binds graph input gt to descriptor tensor id: borrowed when the layouts agree, else converted into *tmp. */
 static dla_status bind_input(dla_module *mod, ir_tensor *gt, uint32_t id, void **tmp)
 {
     const ldb_tensor *t = &mod->view.tensors[id];
+    if (t->flags & LDB_TENSOR_DYNAMIC)
+        return bind_dynamic(mod, gt, id, tmp);
     dla_tensor_desc d;
     rt_tensor_desc(t, &d);
     uint8_t *data = rt_tensor_data(mod, id);
@@ -293,10 +327,59 @@ static dla_status bind_input(dla_module *mod, ir_tensor *gt, uint32_t id, void *
     return DLA_OK;
 }
 
+/* Stores graph output gt into dynamic descriptor id: its actual shape and its data in the descriptor's type. */
+static dla_status store_dynamic(dla_module *mod, const ir_tensor *gt, const void *data, uint32_t id)
+{
+    const ldb_tensor *t = &mod->view.tensors[id];
+    rt_dyn *dy = &mod->dyn[id];
+    int64_t numel = ir_tensor_numel(gt);
+    size_t es = ldb_dtype_size(t->dtype);
+    if (numel < 0 || gt->rank > LDB_MAX_RANK)
+        return base_error(DLA_ERR_INTERNAL, "output '%s': the subgraph produced no shape (rank %d)", t->name,
+                          gt->rank);
+    if (t->rank && gt->rank != t->rank)
+        return base_error(DLA_ERR_FORMAT, "output '%s': the subgraph produced rank %d; the descriptor has rank %u",
+                          t->name, gt->rank, t->rank);
+    for (int k = 0; k < t->rank; k++)
+        if (t->dims[k] >= 0 && gt->dims[k] != t->dims[k])
+            return base_error(DLA_ERR_FORMAT, "output '%s': dim %d is %lld; the descriptor fixes it at %lld", t->name,
+                              k, (long long)gt->dims[k], (long long)t->dims[k]);
+    size_t nb = (size_t)numel * es;
+    if (nb + 1 > dy->cap) {
+        uint8_t *p = realloc(dy->data, nb + 1);
+        if (!p)
+            return base_error(DLA_ERR_NOMEM, "output '%s': out of memory for %zu bytes", t->name, nb);
+        dy->data = p;
+        dy->cap = nb + 1;
+    }
+    if (gt->dtype == (ir_dtype)t->dtype) {
+        if (nb)
+            memcpy(dy->data, data, nb);
+    } else if (gt->dtype == IR_F32) {
+        dla_tensor_desc d;
+        rt_tensor_desc(t, &d);
+        d.n = (uint64_t)numel;
+        d.c = d.h = d.w = 1;
+        BASE_TRY(rt_tensor_pack(&d, data, dy->data, nb));
+    } else {
+        return base_error(DLA_ERR_UNSUPPORTED, "output '%s': %s data cannot be stored as %s", t->name,
+                          ir_dtype_name(gt->dtype), ldb_dtype_name(t->dtype));
+    }
+    dy->size = nb;
+    dy->rank = gt->rank;
+    memset(dy->dims, 0, sizeof dy->dims);
+    for (int k = 0; k < gt->rank; k++)
+        dy->dims[k] = gt->dims[k];
+    dy->valid = 1;
+    return DLA_OK;
+}
+
 /* Stores graph output gt (data taken from the executor) into descriptor tensor id. */
 static dla_status store_output(dla_module *mod, const ir_tensor *gt, const void *data, uint32_t id)
 {
     const ldb_tensor *t = &mod->view.tensors[id];
+    if (t->flags & LDB_TENSOR_DYNAMIC)
+        return store_dynamic(mod, gt, data, id);
     dla_tensor_desc d;
     rt_tensor_desc(t, &d);
     int64_t numel = ir_tensor_numel(gt);

@@ -11,6 +11,8 @@ static const char *task_kind(const ldb_task *t) { return t->type == LDB_TASK_DLA
 uint8_t *rt_tensor_data(const dla_module *mod, uint32_t t)
 {
     const ldb_tensor *d = &mod->view.tensors[t];
+    if (d->flags & LDB_TENSOR_DYNAMIC)
+        return mod->dyn[t].data;
     if (d->mem == LDB_NONE)
         return mod->tensor_ptr[t];
     uint8_t *base = mod->mem_ptr[d->mem];
@@ -34,6 +36,7 @@ void rt_tensor_desc(const ldb_tensor *t, dla_tensor_desc *out)
         out->strides[d] = t->strides[d];
     }
     out->scale = (t->flags & LDB_TENSOR_HAS_SCALE) ? t->scale : 0.0f;
+    out->dynamic = (t->flags & LDB_TENSOR_DYNAMIC) != 0;
 }
 
 /* ---- memory ------------------------------------------------------------------------------------------------ */
@@ -62,7 +65,8 @@ static dla_status alloc_memory(dla_module *mod)
 
 /* The descriptor of binding `bind` (input or output): its memory entry's tensor, else a tensor living in that
  * entry, else a byte-array description of the entry. */
-static dla_status binding_desc(dla_module *mod, int output, uint32_t bind, uint32_t *mem_out, dla_tensor_desc *d)
+static dla_status binding_desc(dla_module *mod, int output, uint32_t bind, uint32_t *mem_out, dla_tensor_desc *d,
+                               uint32_t *tensor_out)
 {
     const ldb_view *v = &mod->view;
     uint32_t m = ldb_view_binding(v, output, bind);
@@ -92,6 +96,8 @@ static dla_status binding_desc(dla_module *mod, int output, uint32_t bind, uint3
         rt_tensor_desc(&v->tensors[t], d);
     }
     d->size = v->memory[m].size; /* what the user registers: the whole entry */
+    if (tensor_out)
+        *tensor_out = t;
     return DLA_OK;
 }
 
@@ -104,12 +110,13 @@ static dla_status prepare_bindings(dla_module *mod)
     mod->out_mem = calloc((size_t)v->n_outputs + 1, sizeof(uint32_t));
     mod->in_desc = calloc((size_t)v->n_inputs + 1, sizeof(dla_tensor_desc));
     mod->out_desc = calloc((size_t)v->n_outputs + 1, sizeof(dla_tensor_desc));
-    if (!mod->in_mem || !mod->out_mem || !mod->in_desc || !mod->out_desc)
+    mod->out_tensor = calloc((size_t)v->n_outputs + 1, sizeof(uint32_t));
+    if (!mod->in_mem || !mod->out_mem || !mod->in_desc || !mod->out_desc || !mod->out_tensor)
         return base_error(DLA_ERR_NOMEM, "module '%s': out of memory", mod->name);
     for (uint32_t b = 0; b < v->n_inputs; b++)
-        BASE_TRY(binding_desc(mod, 0, b, &mod->in_mem[b], &mod->in_desc[b]));
+        BASE_TRY(binding_desc(mod, 0, b, &mod->in_mem[b], &mod->in_desc[b], NULL));
     for (uint32_t b = 0; b < v->n_outputs; b++)
-        BASE_TRY(binding_desc(mod, 1, b, &mod->out_mem[b], &mod->out_desc[b]));
+        BASE_TRY(binding_desc(mod, 1, b, &mod->out_mem[b], &mod->out_desc[b], &mod->out_tensor[b]));
     return DLA_OK;
 }
 
@@ -225,7 +232,7 @@ static dla_status host_tensor_buffers(dla_module *mod, const ldb_task *t)
         uint32_t n = pass ? t->n_outputs : t->n_inputs;
         for (uint32_t k = 0; k < n; k++) {
             const ldb_tensor *d = &mod->view.tensors[ids[k]];
-            if (d->mem != LDB_NONE || mod->tensor_ptr[ids[k]])
+            if (d->mem != LDB_NONE || mod->tensor_ptr[ids[k]] || (d->flags & LDB_TENSOR_DYNAMIC))
                 continue;
             if (d->size > SIZE_MAX / 2 || !(mod->tensor_ptr[ids[k]] = calloc(1, (size_t)d->size + 1)))
                 return base_error(DLA_ERR_NOMEM, "module '%s': cannot allocate host tensor '%s' (%llu bytes)",
@@ -255,6 +262,11 @@ void rt_module_free(dla_module *mod)
     if (mod->tensor_ptr)
         for (uint32_t i = 0; i < v->n_tensors; i++)
             free(mod->tensor_ptr[i]);
+    if (mod->dyn)
+        for (uint32_t i = 0; i < v->n_tensors; i++)
+            free(mod->dyn[i].data);
+    free(mod->dyn);
+    free(mod->out_tensor);
     rt_stats_release(mod);
     pthread_mutex_destroy(&mod->stats_mu);
     free(mod->dla);
@@ -275,9 +287,10 @@ static dla_status prepare(dla_device *dev, dla_module *mod)
     const ldb_view *v = &mod->view;
     mod->mem_ptr = calloc((size_t)v->n_memory + 1, sizeof *mod->mem_ptr);
     mod->tensor_ptr = calloc((size_t)v->n_tensors + 1, sizeof *mod->tensor_ptr);
+    mod->dyn = calloc((size_t)v->n_tensors + 1, sizeof *mod->dyn);
     mod->dla = calloc((size_t)v->n_tasks + 1, sizeof *mod->dla);
     mod->host = calloc((size_t)v->n_tasks + 1, sizeof *mod->host);
-    if (!mod->mem_ptr || !mod->tensor_ptr || !mod->dla || !mod->host)
+    if (!mod->mem_ptr || !mod->tensor_ptr || !mod->dyn || !mod->dla || !mod->host)
         return base_error(DLA_ERR_NOMEM, "module '%s': out of memory", mod->name);
     for (uint32_t i = 0; i < v->n_tasks; i++) {
         const ldb_task *t = &v->tasks[i];
@@ -370,6 +383,8 @@ dla_status rt_module_run(dla_module *mod, dla_mem *const *in, dla_mem *const *ou
     dla_status st = DLA_OK;
     if (!start || !end || !sat)
         st = base_error(DLA_ERR_NOMEM, "module '%s': out of memory", mod->name);
+    for (uint32_t i = 0; i < v->n_tensors; i++)
+        mod->dyn[i].valid = 0;
     double t0 = rt_now();
     for (uint32_t i = 0; st == DLA_OK && i < v->n_tasks; i++) {
         const ldb_task *t = &v->tasks[i];
@@ -385,6 +400,20 @@ dla_status rt_module_run(dla_module *mod, dla_mem *const *in, dla_mem *const *ou
                 st = rt_wrap(st, "module '%s' task %u '%s' (%s)", mod->name, i, t->name, task_kind(t));
         }
         end[i] = (rt_now() - t0) * 1e3;
+    }
+    for (uint32_t b = 0; st == DLA_OK && b < mod->n_out; b++) { /* dynamic outputs: what fits the binding */
+        uint32_t t = mod->out_tensor[b];
+        if (t == LDB_NONE || !(v->tensors[t].flags & LDB_TENSOR_DYNAMIC))
+            continue;
+        const rt_dyn *dy = &mod->dyn[t];
+        if (!dy->valid) {
+            st = base_error(DLA_ERR_INTERNAL, "module '%s': no task produced dynamic output '%s'", mod->name,
+                            v->tensors[t].name);
+            break;
+        }
+        size_t cap = out[b]->size, n = dy->size < cap ? dy->size : cap;
+        if (n)
+            memcpy(out[b]->ptr, dy->data, n);
     }
     if (st == DLA_OK)
         rt_stats_record(mod, start, end, sat, (rt_now() - t0) * 1e3);

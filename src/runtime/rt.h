@@ -63,6 +63,19 @@ typedef struct rt_host_task {
     int64_t (*in_decl_dims)[IR_MAX_RANK];
 } rt_host_task;
 
+/* ---- dynamic tensors ---------------------------------------------------------------------------------------- */
+
+/* The run-time state of a tensor whose descriptor is LDB_TENSOR_DYNAMIC (a data-dependent shape): the HOST task
+ * that produces it stores its data here (module-owned, grown as needed) with its actual shape; consumers read it
+ * from here; a dynamic network output is copied into the bound buffer at the end of the run (as much as fits). */
+typedef struct rt_dyn {
+    int valid;              /* produced by the current/last run */
+    int rank;
+    int64_t dims[LDB_MAX_RANK];
+    uint8_t *data;
+    size_t size, cap;       /* bytes of data / allocated */
+} rt_dyn;
+
 /* ---- statistics --------------------------------------------------------------------------------------------- */
 
 typedef struct rt_stats {
@@ -98,6 +111,8 @@ struct dla_module {
     char name[96];          /* for messages: the build's model name or "module" */
     uint8_t **mem_ptr;      /* per memory entry: allocation (ALLOC/SET) or bound user buffer (INPUT/OUTPUT) */
     uint8_t **tensor_ptr;   /* per tensor with mem == NONE used by a HOST task: a module-owned buffer */
+    rt_dyn *dyn;            /* per tensor (used for LDB_TENSOR_DYNAMIC descriptors) */
+    uint32_t *out_tensor;   /* per output binding: its tensor descriptor (LDB_NONE: a byte array) */
     uint32_t n_in, n_out;
     uint32_t *in_mem, *out_mem;       /* bind id -> memory entry */
     dla_tensor_desc *in_desc, *out_desc;
@@ -161,7 +176,8 @@ void rt_module_free(dla_module *mod);
 dla_status rt_module_unload(dla_module *mod);
 /* Runs all tasks of the module in their stored order with the given bindings (the worker calls this). */
 dla_status rt_module_run(dla_module *mod, dla_mem *const *in, dla_mem *const *out);
-/* Base pointer of tensor descriptor t at run time (its memory entry's binding + offset, or its host buffer). */
+/* Base pointer of tensor descriptor t at run time (its memory entry's binding + offset, or its host buffer; a
+ * dynamic tensor: its rt_dyn data, NULL before it is produced). */
 uint8_t *rt_tensor_data(const dla_module *mod, uint32_t t);
 /* The public descriptor of a loadable tensor. */
 void rt_tensor_desc(const ldb_tensor *t, dla_tensor_desc *out);

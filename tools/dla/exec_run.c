@@ -23,6 +23,7 @@ typedef struct run_state {
     void **in_buf, **out_buf;   /* registered memory, in the descriptors' formats */
     dla_mem **in_mem, **out_mem;
     float **in_f32, **out_f32;  /* float NCHW */
+    const void **out_dyn;       /* dynamic outputs: the runtime's data of the last run (dla_module_output_data) */
     exec_profile prof;
 } run_state;
 
@@ -183,7 +184,8 @@ static int open_module(const exec_opts *o, const exec_engine *e, run_state *r)
     r->n_out = (int)a.num_output_tensors;
     r->in_desc = calloc((size_t)r->n_in + 1, sizeof *r->in_desc);
     r->out_desc = calloc((size_t)r->n_out + 1, sizeof *r->out_desc);
-    if (!r->in_desc || !r->out_desc)
+    r->out_dyn = calloc((size_t)r->n_out + 1, sizeof *r->out_dyn);
+    if (!r->in_desc || !r->out_desc || !r->out_dyn)
         return fail_rt("out of memory");
     a.input_tensor_desc = r->in_desc;
     if (r->n_in && dla_module_get_attributes(r->mod, DLA_INPUT_TENSOR_DESCRIPTORS, &a) != DLA_OK)
@@ -239,6 +241,7 @@ static void close_module(run_state *r)
     free(r->out_mem);
     free(r->in_desc);
     free(r->out_desc);
+    free((void *)r->out_dyn);
     exec_profile_release(&r->prof);
 }
 
@@ -289,11 +292,49 @@ static int pack_inputs(run_state *r)
     return 0;
 }
 
+/* A dynamic output after a run: its actual shape into the descriptor (n = element count, c = h = w = 1), its data
+ * from the runtime (the bound buffer may be smaller), converted to float like a static one. */
+static int refresh_dynamic(run_state *r, int i)
+{
+    dla_tensor_desc *d = &r->out_desc[i];
+    int rank = 0;
+    int64_t dims[DLA_MAX_RANK];
+    const void *data = NULL;
+    uint64_t size = 0;
+    if (dla_module_output_dims(r->mod, i, &rank, dims) != DLA_OK ||
+        dla_module_output_data(r->mod, i, &data, &size) != DLA_OK)
+        return fail_rt("dynamic output");
+    size_t count = 1;
+    for (int k = 0; k < rank; k++)
+        count *= (size_t)dims[k];
+    d->rank = rank;
+    for (int k = 0; k < DLA_MAX_RANK; k++)
+        d->dims[k] = k < rank ? dims[k] : 0;
+    d->n = count;
+    d->c = d->h = d->w = 1;
+    float *f = realloc(r->out_f32[i], (count + 1) * sizeof(float));
+    if (!f)
+        return fail_rt("out of memory");
+    r->out_f32[i] = f;
+    r->out_dyn[i] = data;
+    dla_tensor_desc live = *d;
+    live.size = size;
+    if (is_plain_int(&live)) {
+        for (size_t j = 0; j < count; j++)
+            f[j] = (float)int_get(d->dtype, data, j);
+    } else if (dla_tensor_unpack(&live, data, size, f) != DLA_OK)
+        return fail_rt("dla_tensor_unpack");
+    return 0;
+}
+
 static int unpack_outputs(run_state *r)
 {
     for (int i = 0; i < r->n_out; i++) {
         const dla_tensor_desc *d = &r->out_desc[i];
-        if (is_plain_int(d)) {
+        if (d->dynamic) {
+            if (refresh_dynamic(r, i))
+                return 1;
+        } else if (is_plain_int(d)) {
             for (size_t j = 0; j < desc_count(d); j++)
                 r->out_f32[i][j] = (float)int_get(d->dtype, r->out_buf[i], j);
         } else if (dla_tensor_unpack(d, r->out_buf[i], d->size, r->out_f32[i]) != DLA_OK)
@@ -510,9 +551,11 @@ static int export_outputs(const exec_opts *o, run_state *r)
         size_t esize = dla_dtype_size(d->dtype);
         int raw = d->format == DLA_FORMAT_NCHW && d->dtype != DLA_FLOAT32 && d->dtype != DLA_FLOAT16 &&
                   !(d->dtype == DLA_INT8 && d->scale > 0) && esize && desc_count(d) * esize <= d->size;
+        if (d->dynamic && r->out_dyn[i])
+            raw = d->dtype != DLA_FLOAT32 && d->dtype != DLA_FLOAT16 && esize;
         if (raw) {
             ts[i].dtype = d->dtype;
-            ts[i].data = r->out_buf[i];
+            ts[i].data = d->dynamic && r->out_dyn[i] ? (void *)r->out_dyn[i] : r->out_buf[i];
             ts[i].nbytes = desc_count(d) * esize;
         }
         ptrs[i] = &ts[i];

@@ -209,7 +209,7 @@ int main(int argc, char **argv)
             is8[i] = 1;
         }
     }
-    int n_unified = cc_unify_scales(g, is8, scale);
+    int n_unified = cc_unify_scales(g, is8, scale, 0);
     /* reference on the held-out input, every tensor kept */
     keep kp = {calloc((size_t)g->n_tensors + 1, sizeof(float *))};
     CHECK_OK(host_run(g, x, in, observe_keep, &kp));

@@ -4,7 +4,8 @@
  *       within half an output step (plus the SDP's fixed-point slack) of the exact average — the PDP path rounded
  *       the average to the INPUT's step (up to s_in / 2 = several output steps);
  *   (b) cc_unify_scales: Concat / MaxPool / Reshape / Slice groups share the largest scale; other tensors keep
- *       theirs; non-float side inputs take no part;
+ *       theirs; non-float side inputs take no part; fill_only gives only the members without a scale the
+ *       group's largest (tensors made by the DLA rewrites inherit a calibrated scale);
  * The same fixes through the real path (dla_builder_build + runtime) are checked by test_e2e_runtime.
  */
 #include "check.h"
@@ -197,7 +198,7 @@ static void test_unify(void)
         scale[set[i].t->id] = set[i].s;
         is8[set[i].t->id] = 1;
     }
-    int changed = cc_unify_scales(g, is8, scale);
+    int changed = cc_unify_scales(g, is8, scale, 0);
     /* group 1: a, b, concat, maxpool -> 0.3; group 2: add (Slice input), slice, d, concat2 -> 0.5 */
     CHECK(changed == 6);
     CHECK(scale[a->id] == 0.3f && scale[b->id] == 0.3f && scale[t_cat->id] == 0.3f && scale[t_mp->id] == 0.3f);
@@ -206,7 +207,21 @@ static void test_unify(void)
     is8[d->id] = 0;
     scale[d->id] = 0.05f;
     scale[t_cat2->id] = 0.4f;
-    CHECK(cc_unify_scales(g, is8, scale) == 1 && scale[d->id] == 0.05f && scale[t_cat2->id] == 0.5f);
+    CHECK(cc_unify_scales(g, is8, scale, 0) == 1 && scale[d->id] == 0.05f && scale[t_cat2->id] == 0.5f);
+    /* fill_only: a member without a scale (a tensor made by a rewrite) takes the group's largest; the others keep
+     * theirs, and a group without any scale stays without */
+    scale[t_sl->id] = 0;
+    scale[t_cat->id] = 0;
+    scale[a->id] = 0;
+    scale[b->id] = 0;
+    scale[t_mp->id] = 0.15f;
+    scale[t_add->id] = 0.45f;
+    CHECK(cc_unify_scales(g, is8, scale, 1) == 4);
+    CHECK(scale[t_sl->id] == 0.5f && scale[t_add->id] == 0.45f && scale[t_cat2->id] == 0.5f);
+    CHECK(scale[t_cat->id] == 0.15f && scale[a->id] == 0.15f && scale[b->id] == 0.15f && scale[t_mp->id] == 0.15f);
+    for (int i = 0; i < g->n_tensors; i++)
+        scale[i] = 0;
+    CHECK(cc_unify_scales(g, is8, scale, 1) == 0 && scale[t_cat->id] == 0);
     free(scale);
     free(is8);
     ir_graph_destroy(g);

@@ -11,7 +11,8 @@
  * noise, numpy seed 0); the held-out inputs are other N(0,1) draws made here (seed 1000 + k), never calibrated on.
  * A network whose export is absent is skipped (all absent: exit 77).
  *
- *   test_e2e_engine [--calib N] [--eval K] [--fp16 | --int8] [--bench ITERS] [--quiet] [NAME | PATH.onnx]...
+ *   test_e2e_engine [--calib N] [--eval K] [--fp16 | --int8] [--bench ITERS] [--quiet] [--verbose]
+ *                   [NAME | PATH.onnx]...
  *
  * --bench ITERS: after the accuracy check, runs the INT8 module ITERS more times on one held-out image and prints
  * images/s and where the time goes (per-layer wall times of the runtime's statistics, summed per engine unit;
@@ -74,7 +75,7 @@ static void randn(float *x, size_t n, unsigned seed)
 }
 
 typedef struct run_cfg {
-    int n_calib, n_eval, do_fp16, do_int8, bench, quiet;
+    int n_calib, n_eval, do_fp16, do_int8, bench, quiet, verbose;
 } run_cfg;
 
 typedef struct evalset {
@@ -382,6 +383,8 @@ int main(int argc, char **argv)
             cfg.do_fp16 = 0;
         else if (strcmp(argv[i], "--quiet") == 0)
             cfg.quiet = 1;
+        else if (strcmp(argv[i], "--verbose") == 0)
+            cfg.verbose = 1;
         else if (argv[i][0] == '-') {
             fprintf(stderr, "test_e2e_engine: unknown option %s\n", argv[i]);
             return 2;
@@ -392,7 +395,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "test_e2e_engine: --calib and --eval need a positive count\n");
         return 2;
     }
-    dla_set_log_level(DLA_LOG_ERROR);
+    dla_set_log_level(cfg.verbose ? DLA_LOG_INFO : DLA_LOG_ERROR);
     int ran = 0;
     if (n_names)
         for (int i = 0; i < n_names; i++)

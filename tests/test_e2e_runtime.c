@@ -4,8 +4,10 @@
  *       pooling ran as a depthwise CONV, the global average pool + FC head alone lost up to 0.87);
  *   (d) two threads, one per core, each with its own device and module, submitting the 8 samples 12 times in
  *       opposite orders at the same time: every output is byte-identical to the serial run's.
+ *   (e) scales calibrated before the build (names of the model as loaded) still make every DLA layer INT8.
  * Skipped (77) when the model is absent. */
 #include "check.h"
+#include "dla/calib.h"
 #include "dla/compiler.h"
 #include "dla/model.h"
 #include "dla/runtime.h"
@@ -147,6 +149,50 @@ static void test_threads(void)
     CHECK(w[0].runs == NS * ROUNDS && w[1].runs == NS * ROUNDS);
 }
 
+/* (e) scales calibrated BEFORE the build (dla_model_calibrate on the model as loaded, as a user with a TensorRT
+ * calibration cache does) name the ONNX tensors only; the DLA rewrites make new ones (the Gemm head becomes
+ * Reshape -> 1x1 Conv -> Reshape). They take the scale of the tensor they are a copy of, so every DLA layer still
+ * runs INT8 (before: the whole subgraph fell back to FP16 for '/fc/Gemm/conv_out'). */
+static void test_calib_before_build(void)
+{
+    dla_model *m = NULL;
+    dla_load_options lo = {.shapes = "input:1x1x28x28"};
+    CHECK_OK(dla_model_load_file(FASHION, &lo, &m));
+    if (!m)
+        return;
+    const dla_tensor *const *batches[NS];
+    for (int s = 0; s < NS; s++)
+        batches[s] = (const dla_tensor *const *)&in[s];
+    dla_calib *c = NULL;
+    CHECK_OK(dla_model_calibrate(m, NULL, NS, 1, batches, &c));
+    dla_build_options o = {.int8 = 1, .fp16 = 1, .allow_gpu_fallback = 1, .calib = c};
+    void *b2 = NULL;
+    size_t s2 = 0;
+    CHECK_OK(dla_builder_build(m, &o, &b2, &s2));
+    dla_device *dev = NULL;
+    dla_module *mod = NULL;
+    CHECK_OK(dla_device_create(0, DLA_MODE_HYBRID, &dev));
+    if (b2 && dev)
+        CHECK_OK(dla_module_load(dev, b2, s2, &mod));
+    if (mod) {
+        dla_module_attribute a;
+        CHECK_OK(dla_module_get_attributes(mod, DLA_NUM_LAYERS, &a));
+        int n8 = 0, n = (int)a.num_layers;
+        for (int i = 0; i < n; i++) {
+            dla_layer_stats ls;
+            CHECK_OK(dla_module_layer_stats(mod, i, &ls));
+            n8 += strstr(ls.compute_precisions, "INT8") != NULL;
+        }
+        printf("calibrated before the build: %d of %d DLA layers INT8\n", n8, n);
+        CHECK(n > 0 && n8 == n);
+        CHECK_OK(dla_module_unload(mod));
+    }
+    dla_device_destroy(dev);
+    free(b2);
+    dla_calib_destroy(c);
+    dla_model_destroy(m);
+}
+
 int main(void)
 {
     dla_model *m = NULL;
@@ -177,6 +223,7 @@ int main(void)
         test_accuracy_and_serial();
         test_threads();
     }
+    test_calib_before_build();
     free(bytes);
     for (int s = 0; s < NS; s++) {
         dla_tensor_destroy(in[s]);

@@ -126,7 +126,7 @@ static int in_subgraph(const cc_placement *pl, const ir_node *n)
 }
 
 /* Why subgraph s cannot run INT8 (first reason into why), or 0 when it can as far as its own tensors go. */
-static int int8_blocker(const ir_graph *g, const cc_placement *pl, const cc_scale_table *scales, int s, char *why,
+static int int8_blocker(const ir_graph *g, const cc_placement *pl, const float *scales, int s, char *why,
                         size_t size)
 {
     for (int i = 0; i < g->n_nodes; i++) {
@@ -139,10 +139,9 @@ static int int8_blocker(const ir_graph *g, const cc_placement *pl, const cc_scal
         }
         for (int k = 0; k < n->n_in + n->n_out; k++) {
             const ir_tensor *t = k < n->n_in ? n->in[k] : n->out[k - n->n_in];
-            float sc = 0;
             if (!is_activation(t))
                 continue;
-            if (!scales || !cc_scale_table_find(scales, t->name, &sc) || !(sc > 0)) {
+            if (!scales || !(scales[t->id] > 0)) {
                 snprintf(why, size, "tensor '%s' (of %s '%s') has no INT8 scale", t->name, n->op_type, n->name);
                 return 1;
             }
@@ -269,13 +268,13 @@ void cc_precision_plan_release(cc_precision_plan *p)
     memset(p, 0, sizeof *p);
 }
 
-static dla_status decide(const ir_graph *g, const cc_placement *pl, const cc_precision_options *o, sg_req *reqs,
-                         cc_precision_plan *p)
+static dla_status decide(const ir_graph *g, const cc_placement *pl, const cc_precision_options *o,
+                         const float *scales, sg_req *reqs, cc_precision_plan *p)
 {
     int int8 = (o->precisions & CC_INT8) != 0;
     for (int s = 0; s < pl->n_subgraphs; s++) {
         char why[320] = "INT8 is not enabled (--int8)";
-        int blocked = !int8 || int8_blocker(g, pl, o->scales, s, why, sizeof why);
+        int blocked = !int8 || int8_blocker(g, pl, scales, s, why, sizeof why);
         int want_fp16 = 0;
         BASE_TRY(apply_reqs(&reqs[s], s, !blocked, why, o->constraints, &want_fp16));
         p->subgraph[s] = blocked || want_fp16 ? CC_PREC_FP16 : CC_PREC_INT8;
@@ -315,16 +314,34 @@ dla_status cc_precision_plan_make(const ir_graph *g, const cc_placement *pl, con
     out->tensor = calloc((size_t)g->n_tensors + 1, sizeof *out->tensor);
     out->scale = calloc((size_t)g->n_tensors + 1, sizeof *out->scale);
     sg_req *reqs = calloc((size_t)pl->n_subgraphs + 1, sizeof *reqs);
+    float *known = calloc((size_t)g->n_tensors + 1, sizeof *known);
+    unsigned char *act = calloc((size_t)g->n_tensors + 1, 1);
     dla_status st = DLA_OK;
-    if (!out->subgraph || !out->tensor || !out->scale || !reqs)
+    if (!out->subgraph || !out->tensor || !out->scale || !reqs || !known || !act)
         st = base_error(DLA_ERR_NOMEM, "out of memory for the precision plan");
+    if (st == DLA_OK && o->scales) {
+        /* the table's scales by tensor; a tensor the DLA rewrites made (the Conv output of a Gemm between its
+         * reshapes, ...) takes the scale of the tensor it is a reshaped / moved copy of */
+        for (int t = 0; t < g->n_tensors; t++) {
+            float sc = 0;
+            act[t] = is_activation(g->tensors[t]);
+            if (act[t] && cc_scale_table_find(o->scales, g->tensors[t]->name, &sc) && sc > 0)
+                known[t] = sc;
+        }
+        int filled = cc_unify_scales(g, act, known, 1);
+        if (filled)
+            base_log(DLA_LOG_INFO, "INT8: %d tensors made by the DLA rewrites take the scale of the tensor they "
+                     "reshape or move", filled);
+    }
     if (st == DLA_OK)
         st = collect_reqs(g, pl, specs, n_specs, o->constraints, reqs);
     if (st == DLA_OK)
-        st = decide(g, pl, o, reqs, out);
+        st = decide(g, pl, o, o->scales ? known : NULL, reqs, out);
     free(reqs);
+    free(act);
     free_reqs(specs, n_specs);
     if (st != DLA_OK) {
+        free(known);
         cc_precision_plan_release(out);
         return st;
     }
@@ -335,13 +352,13 @@ dla_status cc_precision_plan_make(const ir_graph *g, const cc_placement *pl, con
             continue;
         for (int k = 0; k < n->n_in + n->n_out; k++) {
             const ir_tensor *t = k < n->n_in ? n->in[k] : n->out[k - n->n_in];
-            float sc = 0;
-            if (is_activation(t) && cc_scale_table_find(o->scales, t->name, &sc)) {
+            if (is_activation(t) && known[t->id] > 0) {
                 out->tensor[t->id] = CC_PREC_INT8;
-                out->scale[t->id] = sc;
+                out->scale[t->id] = known[t->id];
             }
         }
     }
+    free(known);
     unsigned char *is8 = malloc((size_t)g->n_tensors + 1);
     if (!is8) {
         cc_precision_plan_release(out);
@@ -349,7 +366,7 @@ dla_status cc_precision_plan_make(const ir_graph *g, const cc_placement *pl, con
     }
     for (int t = 0; t < g->n_tensors; t++)
         is8[t] = out->tensor[t] == CC_PREC_INT8;
-    int unified = cc_unify_scales(g, is8, out->scale);
+    int unified = cc_unify_scales(g, is8, out->scale, 0);
     free(is8);
     if (unified)
         base_log(DLA_LOG_INFO, "INT8: %d scales raised to their group's (Concat, Slice, reshapes, max pooling "
@@ -386,7 +403,7 @@ static int uf_find(int *parent, int i)
     return i;
 }
 
-int cc_unify_scales(const ir_graph *g, const unsigned char *is8, float *scale)
+int cc_unify_scales(const ir_graph *g, const unsigned char *is8, float *scale, int fill_only)
 {
     int nt = g->n_tensors;
     int *parent = malloc(sizeof(int) * ((size_t)nt + 1));
@@ -408,7 +425,7 @@ int cc_unify_scales(const ir_graph *g, const unsigned char *is8, float *scale)
             /* data inputs only: Slice/Reshape/Resize/Split side inputs are int64 or constants */
             if (k < n->n_in && k > 0 && n->op != IR_OP_Concat)
                 continue;
-            if (!is_activation(t) || !is8[t->id] || !(scale[t->id] > 0))
+            if (!is_activation(t) || !is8[t->id] || !(scale[t->id] >= 0))
                 continue;
             if (first < 0)
                 first = uf_find(parent, t->id);
@@ -426,7 +443,7 @@ int cc_unify_scales(const ir_graph *g, const unsigned char *is8, float *scale)
         }
     int changed = 0;
     for (int i = 0; i < nt; i++)
-        if (is8[i] && scale[i] > 0) {
+        if (is8[i] && (fill_only ? scale[i] == 0 : scale[i] > 0)) {
             float s = gmax[uf_find(parent, i)];
             changed += s != scale[i];
             scale[i] = s;

@@ -93,6 +93,21 @@ if [ -f "$det/detect_full.onnx" ] && [ -f "$det/data/test_images_u8.npy" ]; then
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][0]; assert 0.5 <= r["map"] <= 1 and r["map"] <= r["map50"], r' \
       "$tmp/out" || bad "detector FP32 mAP on 20 images out of range: $(head -c 600 "$tmp/out")"
   fi
+  # the DLA part (detect_heads.onnx) + the host post-processing cut from the full pipeline (--post): the same FP32
+  # detections as the full pipeline, and the engines run through it
+  if /usr/bin/python3 -c 'import onnx' 2>/dev/null; then
+    /usr/bin/python3 "$root/scripts/onnx_post.py" "$det/detect_full.onnx" "$tmp/post.onnx" \
+      --inputs head_s8=/det/heads.0/Conv_output_0,head_s16=/det/heads.1/Conv_output_0,head_s32=/det/heads.2/Conv_output_0 \
+      >/dev/null || bad "onnx_post.py failed"
+    full_map=$(grep -o '"map": [0-9.]*' "$tmp/out")
+    expect 0 "$dla" eval "$det/detect_heads.onnx" --post "$tmp/post.onnx" --dataset "$det/data" --limit 20 --json
+    has out "$full_map"
+    expect 0 "$dla" eval "$det/detect_heads.onnx" --post "$tmp/post.onnx" --dataset "$det/data" --compare \
+      --calib-from-dataset=10 --limit 10
+    has out '| engine INT8 | software DLA + host fallback | 0.'
+    expect 1 "$dla" eval "$det/detect_heads.onnx" --post "$model" --dataset "$det/data" --limit 2
+    has err "--post $model: input 'input' is no output of the model (outputs: 'head_s8' 'head_s16' 'head_s32')"
+  fi
 fi
 
 # ---- errors --------------------------------------------------------------------------------------------------------

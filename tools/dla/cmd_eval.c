@@ -37,6 +37,8 @@ static const char eval_usage[] =
     "outputs:  --output NAME       classification scores (default: the first output)   --top K (default 5)\n"
     "          --det-outputs B,S,L[,N]   detection outputs (default boxes,scores,labels,num_detections)\n"
     "          --max-det N         detections per image that count (default 100)   --num-classes C\n"
+    "          --post POST.onnx    host post-processing after every run (FP32 and engines alike): its inputs are\n"
+    "                              the model's outputs by name (a detector cut before NMS: scripts/onnx_post.py)\n"
     "report:   --json[=FILE]       JSON (stdout: instead of the table)   --no-progress   --threads N\n";
 
 typedef struct eval_opts {
@@ -49,7 +51,7 @@ typedef struct eval_opts {
     int fp16, int8, compare;
     int64_t calib_from_dataset, calib_count;
     const char *calib_dataset, *calib_data, *calib_method;
-    const char *output;
+    const char *output, *post;
     char det_names[4][128];
     int top_k, max_det, num_classes;
     const char *json;
@@ -191,6 +193,8 @@ static int parse_args(int argc, char **argv, eval_opts *o)
             o->calib_method = v;
         } else if ((v = cli_value(argc, argv, &i, "--output"))) {
             o->output = v;
+        } else if ((v = cli_value(argc, argv, &i, "--post"))) {
+            o->post = v;
         } else if ((v = cli_value(argc, argv, &i, "--det-outputs"))) {
             if (parse_det_names(o, v) != 0)
                 return -1;
@@ -343,6 +347,8 @@ static int detect_batch(const eval_ctx *c, eval_runner *rn, int64_t at, int64_t 
 
 static int run_all(const eval_ctx *c, eval_runner *rn, eval_run *u)
 {
+    if (c->o->post && eval_runner_attach_post(rn, c->o->post, u->error) != 0)
+        return -1;
     const eval_dataset *d = c->d;
     int64_t chw = d->c * d->h * d->w;
     float *x = malloc(sizeof(float) * (size_t)(c->batch * chw));

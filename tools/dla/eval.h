@@ -123,6 +123,9 @@ int eval_runner_host(const char *onnx, const char *shapes, int threads, eval_run
 /* A loadable on a software DLA core (hybrid mode: HOST tasks run on the host executor). bytes are copied. */
 int eval_runner_engine(const void *bytes, size_t size, eval_runner **out, char *err);
 void eval_runner_free(eval_runner *r);
+/* Post-processing on the host executor after every run: an ONNX model whose inputs are outputs of r (by name,
+ * as float32); from then on the runner's outputs are the post model's. */
+int eval_runner_attach_post(eval_runner *r, const char *onnx, char *err);
 
 /* The input's [N, C, H, W] as the runner sees it (a dim < 1 is dynamic: the host executor takes any). */
 void eval_runner_input_shape(const eval_runner *r, int64_t dims[4], const char **name);

@@ -127,8 +127,7 @@ void eval_report_table(FILE *f, const eval_report *r)
             const eval_run *u = &r->runs[i];
             if (!u->ok)
                 continue;
-            fprintf(f, "%s AP per class:", i ? "" : "\n");
-            fprintf(f, " %s", u->name);
+            fprintf(f, "%sAP per class, %s:", i ? "" : "\n", u->name);
             for (int c = 0; c < u->map.n_classes; c++)
                 fprintf(f, isnan(u->map.ap_class[c]) ? " -" : " %.4f", u->map.ap_class[c]);
             fprintf(f, "\n");

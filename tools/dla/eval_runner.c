@@ -27,6 +27,10 @@ struct eval_runner {
     dla_tensor_desc in_desc, *out_desc;
     void *in_buf, **out_buf;
     dla_mem *in_mem, **out_mem;
+    /* host post-processing fed by the outputs above (--post) */
+    dla_model *post;
+    int n_post;
+    eval_output *post_out;
 };
 
 static int fail(char *err, const char *fmt, ...)
@@ -80,6 +84,10 @@ void eval_runner_free(eval_runner *r)
     for (int i = 0; i < r->n_out; i++)
         free(r->out[i].data);
     free(r->out);
+    for (int i = 0; i < r->n_post; i++)
+        free(r->post_out[i].data);
+    free(r->post_out);
+    dla_model_destroy(r->post);
     dla_model_destroy(r->model);
     if (r->dev) {
         if (r->in_mem)
@@ -332,22 +340,99 @@ static int run_engine(eval_runner *r, const float *x, int64_t n, char *err)
     return 0;
 }
 
-int eval_runner_run(eval_runner *r, const float *x, int64_t n, char *err)
+int eval_runner_attach_post(eval_runner *r, const char *onnx, char *err)
 {
-    return r->is_engine ? run_engine(r, x, n, err) : run_host(r, x, n, err);
+    if (dla_model_load_file(onnx, NULL, &r->post) != DLA_OK)
+        return fail(err, "--post: %s", dla_last_error());
+    for (int i = 0; i < dla_model_num_inputs(r->post); i++) {
+        dla_tensor t;
+        dla_model_input(r->post, i, &t);
+        int found = 0;
+        for (int k = 0; k < r->n_out; k++)
+            found |= strcmp(r->out[k].name, t.name) == 0;
+        if (!found) {
+            size_t len = (size_t)snprintf(err, EVAL_ERR_SIZE, "--post %s: input '%s' is no output of the model "
+                                          "(outputs:", onnx, t.name);
+            for (int k = 0; k < r->n_out && len < EVAL_ERR_SIZE; k++)
+                len += (size_t)snprintf(err + len, EVAL_ERR_SIZE - len, " '%s'", r->out[k].name);
+            if (len < EVAL_ERR_SIZE)
+                snprintf(err + len, EVAL_ERR_SIZE - len, ")");
+            return -1;
+        }
+    }
+    r->n_post = dla_model_num_outputs(r->post);
+    r->post_out = calloc((size_t)r->n_post + 1, sizeof *r->post_out);
+    if (!r->post_out)
+        return fail(err, "out of memory");
+    return 0;
 }
 
-int eval_runner_num_outputs(const eval_runner *r) { return r->n_out; }
+/* The post-processing model on the host, fed by name from the outputs of the run (as float32). */
+static int run_post(eval_runner *r, char *err)
+{
+    int n_in = dla_model_num_inputs(r->post);
+    dla_tensor *ins = calloc((size_t)n_in + 1, sizeof *ins);
+    const dla_tensor **ip = calloc((size_t)n_in + 1, sizeof *ip);
+    if (!ins || !ip) {
+        free(ins);
+        free(ip);
+        return fail(err, "out of memory");
+    }
+    for (int i = 0; i < n_in; i++) {
+        dla_tensor t;
+        dla_model_input(r->post, i, &t);
+        const eval_output *o = NULL;
+        for (int k = 0; k < r->n_out; k++)
+            if (strcmp(r->out[k].name, t.name) == 0)
+                o = &r->out[k];
+        ins[i].name = o ? (char *)o->name : NULL;
+        ins[i].dtype = DLA_FLOAT32;
+        ins[i].rank = o ? o->rank : 0;
+        if (o)
+            memcpy(ins[i].dims, o->dims, sizeof o->dims);
+        ins[i].data = o ? o->data : NULL;
+        ins[i].nbytes = o ? o->count * sizeof(float) : 0;
+        ip[i] = &ins[i];
+    }
+    dla_tensor **ys;
+    int n_ys;
+    dla_run_options ro = {.n_threads = r->threads};
+    int rc = 0;
+    if (dla_model_run(r->post, &ro, n_in, ip, &ys, &n_ys) != DLA_OK) {
+        rc = fail(err, "--post: %s", dla_last_error());
+    } else {
+        for (int i = 0; i < n_ys && i < r->n_post && rc == 0; i++) {
+            size_t esize = dla_dtype_size(ys[i]->dtype), count = esize ? ys[i]->nbytes / esize : 0;
+            rc = set_output(&r->post_out[i], ys[i]->name, ys[i]->rank, ys[i]->dims, count, err);
+            if (rc == 0)
+                rc = to_float(ys[i]->dtype, ys[i]->data, count, r->post_out[i].data, ys[i]->name, err);
+        }
+        dla_tensors_destroy(ys, n_ys);
+    }
+    free(ins);
+    free(ip);
+    return rc;
+}
+
+int eval_runner_run(eval_runner *r, const float *x, int64_t n, char *err)
+{
+    int rc = r->is_engine ? run_engine(r, x, n, err) : run_host(r, x, n, err);
+    return rc == 0 && r->post ? run_post(r, err) : rc;
+}
+
+int eval_runner_num_outputs(const eval_runner *r) { return r->post ? r->n_post : r->n_out; }
 
 const eval_output *eval_runner_output(const eval_runner *r, int i)
 {
+    if (r->post)
+        return i >= 0 && i < r->n_post ? &r->post_out[i] : NULL;
     return i >= 0 && i < r->n_out ? &r->out[i] : NULL;
 }
 
 const eval_output *eval_runner_find(const eval_runner *r, const char *name)
 {
-    for (int i = 0; i < r->n_out; i++)
-        if (strcmp(r->out[i].name, name) == 0)
-            return &r->out[i];
+    for (int i = 0; i < eval_runner_num_outputs(r); i++)
+        if (strcmp(eval_runner_output(r, i)->name, name) == 0)
+            return eval_runner_output(r, i);
     return NULL;
 }

@@ -425,6 +425,20 @@ static dla_status intermediates(build *B, const use *u)
         if (bc->xt_host[i] >= 0 || u[i].prod < 0 || (!u[i].dla && !u[i].host))
             continue;
         int dla_side = B->segs[u[i].prod].dla || u[i].dla;
+        if (dla_side && !B->segs[u[i].prod].dla && t->dtype != IR_F32 && t->dtype != IR_F16) {
+            /* a host-produced integer/bool tensor a DLA task reads (a logic op rewritten to float arithmetic):
+             * the host side keeps its type, a reformat HOST task casts it into the DLA copy */
+            int h = cc_xt_add(bc, t, t->name, (uint8_t)t->dtype, LDB_FMT_NCHW, CC_PREC_FP16, 0);
+            const char *nm = h >= 0 ? dla_name(bc, t) : NULL;
+            int y = nm ? native(bc, t, nm) : -1;
+            if (h < 0 || y < 0)
+                return h >= 0 && !nm ? nomem() : DLA_ERR_UNSUPPORTED;
+            bc->xt_host[i] = h;
+            bc->xt_dla[i] = y;
+            seg *s = &B->segs[u[i].prod];
+            BASE_TRY(push_pair(&s->post, &s->n_post, h, y));
+            continue;
+        }
         int x = dla_side ? native(bc, t, t->name)
                          : cc_xt_add(bc, t, t->name, (uint8_t)t->dtype, LDB_FMT_NCHW, CC_PREC_FP16, 0);
         if (x < 0)

@@ -98,3 +98,25 @@ uint64_t cc_dynamic_capacity(const ir_tensor *t, size_t es)
         bytes = DYN_MAX_BYTES;
     return bytes;
 }
+
+int cc_dynamic_shape(const ir_tensor *t, int64_t dims[LDB_MAX_RANK])
+{
+    const ir_node *n = t->producer;
+    int r = t->rank;
+    if (r < 0 && n && n->op == IR_OP_NonZero && n->in[0] && n->in[0]->rank >= 0) {
+        r = 2;
+        dims[0] = n->in[0]->rank;
+        dims[1] = -1;
+        return r;
+    }
+    if (r < 0 && n && n->op == IR_OP_NonMaxSuppression) {
+        dims[0] = -1;
+        dims[1] = 3;
+        return 2;
+    }
+    if (r < 0 || r > LDB_MAX_RANK)
+        return 0;
+    for (int k = 0; k < r; k++)
+        dims[k] = t->dims[k] >= 0 ? t->dims[k] : -1;
+    return r;
+}

@@ -147,8 +147,7 @@ dla_status cc_xt_emit_all(cc_build_ctx *bc)
         }
         if (x->dynamic) { /* dims as far as known at build time; the runtime reports the actual ones */
             d.flags |= LDB_TENSOR_DYNAMIC;
-            for (int k = 0; k < d.rank && k < LDB_MAX_RANK; k++)
-                d.dims[k] = t->dims[k] >= 0 ? t->dims[k] : -1;
+            d.rank = (uint8_t)cc_dynamic_shape(t, d.dims);
             if (ldb_add_tensor(bc->b, &d) != (uint32_t)i)
                 return nomem();
             continue;
@@ -240,13 +239,20 @@ static dla_status identity_graph(const cc_build_ctx *bc, const cc_xt *from, cons
     ir_node *n;
     char name[300];
     snprintf(name, sizeof name, "reformat %s", to->name);
+    /* a host-typed integer/bool tensor read by a DLA task: Cast to float (0/1 for bool), then the DLA format */
+    int cast = from->format == LDB_FMT_NCHW && from->dtype != LDB_DT_FLOAT && from->dtype != LDB_DT_HALF &&
+               to->format != LDB_FMT_NCHW;
     dla_status st = ir_graph_tensor(g, from->name, &x);
     if (st == DLA_OK)
         st = ir_graph_tensor(g, to->name, &y);
     if (st == DLA_OK)
-        st = ir_graph_add_node(g, IR_OP_Identity, name, 1, 1, 0, &n);
+        st = ir_graph_add_node(g, cast ? IR_OP_Cast : IR_OP_Identity, name, 1, 1, cast, &n);
     if (st == DLA_OK) {
         x->dtype = y->dtype = IR_F32;
+        if (cast) {
+            x->dtype = (ir_dtype)from->dtype;
+            n->attrs[0] = (ir_attr){.name = "to", .type = IR_ATTR_INT, .i = IR_F32};
+        }
         ir_tensor_set_shape(x, src->rank, src->dims);
         ir_tensor_set_shape(y, src->rank, src->dims);
         n->in[0] = x;

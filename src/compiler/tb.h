@@ -187,6 +187,10 @@ int cc_xt_add(cc_build_ctx *bc, const ir_tensor *t, const char *name, uint8_t dt
  * numel of its input, TopK: its input, shape-preserving and gathering ops from their inputs), else a 1 MiB
  * default; at least 64 bytes, at most 256 MiB. The runtime keeps the actual data in its own storage either way. */
 uint64_t cc_dynamic_capacity(const ir_tensor *t, size_t es);
+/* The rank and dims (-1 where data-dependent) a dynamic tensor's descriptor states: t's as far as known, or the
+ * producer's rule when t's rank is unknown (NonZero: [rank of its input, -1]; NonMaxSuppression: [-1, 3]); 0 when
+ * not even the rank is known. */
+int cc_dynamic_shape(const ir_tensor *t, int64_t dims[LDB_MAX_RANK]);
 /* Writes every descriptor's memory entry and tensor record (after the I/O are known, before the tasks). */
 dla_status cc_xt_emit_all(cc_build_ctx *bc);
 /* A HOST task running nodes node_ids of g (ir_graph_extract + serialize); inputs/outputs from the descriptors. */

@@ -44,14 +44,15 @@ static void set(perf_hw *hw, int p, double v, int src, const char *cite)
 
 /* ---- Orin DLA (2nd generation) ---------------------------------------------------------------------------- */
 /* Fitted on the 12 calibration points (6 networks x MAXN/15W, 2 cores, INT8) by bench/perf_fit.py. */
-#define ORIN_CBUF_KB 1024.0
-#define ORIN_DRAM_EFF 0.55
-#define ORIN_SDP_EPC 64.0
-#define ORIN_OP_FALCON_CYC 2000.0
-#define ORIN_LAYER_US 2.0
-#define ORIN_TASK_US 20.0
-#define ORIN_PORT_BPC 64.0
-#define ORIN_DRAM_SHARE 0.5
+#define ORIN_CBUF_KB 396.9
+#define ORIN_DRAM_EFF 0.6168
+#define ORIN_SDP_EPC 186.5
+#define ORIN_OP_FALCON_CYC 3133.0
+#define ORIN_LAYER_US 2.696
+#define ORIN_TASK_US 22.08
+#define ORIN_PORT_BPC 256.0
+#define ORIN_DRAM_SHARE 1.0
+#define ORIN_PDP_EPC 31.23
 
 static void orin_common(perf_hw *hw)
 {
@@ -68,9 +69,9 @@ static void orin_common(perf_hw *hw)
     set(hw, PERF_P_SPARSE, 1, M, "OP 4.1: 2:4 sparse INT8 convs with C > 64");
     set(hw, PERF_P_CBUF_KB, ORIN_CBUF_KB, F, "OP 4.1: CBUF size not published ('larger local buffer')");
     set(hw, PERF_P_DRAM_EFF, ORIN_DRAM_EFF, F, "calibration table OP 2");
-    set(hw, PERF_P_PORT_BPC, ORIN_PORT_BPC, A, "512-bit memory interface as nv_full (EN 1.2)");
+    set(hw, PERF_P_PORT_BPC, ORIN_PORT_BPC, A, "not limiting (the shared DRAM is): a 64 B/cycle port would make 15W more memory-bound, against the README's larger sparse gains at low power");
     set(hw, PERF_P_SDP_EPC, ORIN_SDP_EPC, F, "nv_full 16 (EN 1.2) scaled by the MAC array; fitted");
-    set(hw, PERF_P_PDP_EPC, 32, A, "nv_full 8 (EN 1.2) x 4 (MAC array 4x)");
+    set(hw, PERF_P_PDP_EPC, ORIN_PDP_EPC, F, "nv_full 8 (EN 1.2) x 4 as the start; fitted");
     set(hw, PERF_P_CDP_EPC, 32, A, "nv_full 8 (EN 1.2) x 4");
     set(hw, PERF_P_RUBIK_BPC, 64, A, "one 512-bit beat per cycle");
     set(hw, PERF_P_BDMA_BPC, 64, A, "BDMA 512-bit interface (EN 1.1)");

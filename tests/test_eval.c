@@ -310,6 +310,76 @@ static void test_npy_folder(void)
     dla_tensor_destroy(lb);
 }
 
+static void write_pnm(const char *path, const char *header, const uint8_t *px, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    fputs(header, f);
+    fwrite(px, 1, n, f);
+    fclose(f);
+}
+
+static void test_image_folder(void)
+{
+    char err[EVAL_ERR_SIZE], dir[512], p[700];
+    /* numbered classes: 3/a.pgm, 3/b.pgm, 7/c.pgm (2x2 grey, with a comment in the header) */
+    sprintf(dir, "%s/imgs", tmpdir);
+    mkdir(dir, 0755);
+    sprintf(p, "%s/3", dir);
+    mkdir(p, 0755);
+    sprintf(p, "%s/7", dir);
+    mkdir(p, 0755);
+    uint8_t px[4] = {0, 51, 102, 255};
+    sprintf(p, "%s/3/b.pgm", dir);
+    write_pnm(p, "P5\n# made by test_eval\n2 2\n255\n", px, 4);
+    sprintf(p, "%s/3/a.pgm", dir);
+    write_pnm(p, "P5 2 2 255\n", px, 4);
+    sprintf(p, "%s/7/c.pgm", dir);
+    write_pnm(p, "P5\n2 2\n255\n", px, 4);
+    sprintf(p, "%s/7/notes.txt", dir);
+    write_pnm(p, "ignored", px, 0);
+    eval_dataset d;
+    CHECK(eval_dataset_open(dir, NULL, NULL, &d, err) == 0);
+    CHECK(d.n == 3 && d.c == 1 && d.h == 2 && d.w == 2 && d.is_u8);
+    CHECK(d.labels && d.labels[0] == 3 && d.labels[1] == 3 && d.labels[2] == 7);
+    CHECK(d.u8 && d.u8[3] == 255 && d.u8[9] == 51);
+    eval_dataset_free(&d);
+    /* a colour image among grey ones: the error names it and both shapes */
+    uint8_t rgb[12] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    sprintf(p, "%s/7/d.ppm", dir);
+    write_pnm(p, "P6\n2 2\n255\n", rgb, 12);
+    CHECK(eval_dataset_open(dir, NULL, NULL, &d, err) != 0 && err_names(err, p) && strstr(err, "3x2x2"));
+    /* PPM pixels become planar CHW */
+    uint8_t *chw;
+    int64_t c, h, w;
+    CHECK(eval_pnm_read(p, &chw, &c, &h, &w, err) == 0 && c == 3 && h == 2 && w == 2);
+    CHECK(chw && chw[0] == 1 && chw[1] == 4 && chw[4] == 2 && chw[11] == 12);
+    free(chw);
+    /* a truncated PGM and a text PGM (P2) are errors naming the file */
+    sprintf(p, "%s/7/d.ppm", dir);
+    write_pnm(p, "P5\n2 2\n255\n", px, 3);
+    CHECK(eval_dataset_open(dir, NULL, NULL, &d, err) != 0 && err_names(err, p) && strstr(err, "truncated"));
+    write_pnm(p, "P2\n2 2\n255\n0 0 0 0\n", px, 0);
+    CHECK(eval_dataset_open(dir, NULL, NULL, &d, err) != 0 && err_names(err, p) && strstr(err, "P5/P6"));
+    /* named classes: the label is the folder's index in name order */
+    sprintf(dir, "%s/named", tmpdir);
+    mkdir(dir, 0755);
+    sprintf(p, "%s/cat", dir);
+    mkdir(p, 0755);
+    sprintf(p, "%s/ant", dir);
+    mkdir(p, 0755);
+    sprintf(p, "%s/cat/x.pgm", dir);
+    write_pnm(p, "P5 2 2 255\n", px, 4);
+    sprintf(p, "%s/ant/y.pgm", dir);
+    write_pnm(p, "P5 2 2 255\n", px, 4);
+    CHECK(eval_dataset_open(dir, NULL, NULL, &d, err) == 0);
+    CHECK(d.n == 2 && d.labels && d.labels[0] == 0 && d.labels[1] == 1);
+    eval_dataset_free(&d);
+    /* an empty folder */
+    sprintf(dir, "%s/empty", tmpdir);
+    mkdir(dir, 0755);
+    CHECK(eval_dataset_open(dir, NULL, NULL, &d, err) != 0 && err_names(err, dir) && strstr(err, "no dataset"));
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/dla_test_eval_XXXXXX");
@@ -322,6 +392,7 @@ int main(void)
     test_rank();
     test_idx();
     test_npy_folder();
+    test_image_folder();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     if (system(cmd) != 0)

@@ -40,6 +40,9 @@ void eval_dataset_free(eval_dataset *d);
  * malloc'd; dims receives up to 8 sizes. */
 int eval_idx_read(const char *path, uint8_t **data, int *rank, int64_t dims[8], char *err);
 
+/* Reads a binary PGM (P5) or PPM (P6) image, maxval <= 255, as uint8 [c, h, w] (*data malloc'd). */
+int eval_pnm_read(const char *path, uint8_t **data, int64_t *c, int64_t *h, int64_t *w, char *err);
+
 /* Opens a dataset. spec is a file or a folder:
  *   - an IDX images file (…images-idx3-ubyte[.gz]); labels: labels_path, else the same name with
  *     "images-idx3" -> "labels-idx1";
@@ -47,7 +50,8 @@ int eval_idx_read(const char *path, uint8_t **data, int *rank, int64_t dims[8], 
  *     "images_u8"/"images" -> "labels";
  *   - a folder holding PREFIXimages[_u8].npy with PREFIXlabels.npy (classification: labels [N]) or with
  *     PREFIXboxes.npy (detection: boxes [N, M, 4], labels [N, M] with -1 padding, PREFIXcounts.npy optional),
- *     or IDX files (t10k-* preferred over train-*: the test split).
+ *     or IDX files (t10k-* preferred over train-*: the test split), or one subfolder per class of binary PGM/PPM
+ *     images (label = the folder's number, or its index in name order).
  * images_path (optional) replaces the images file found from spec (then spec may be NULL). */
 int eval_dataset_open(const char *spec, const char *images_path, const char *labels_path, eval_dataset *d,
                       char *err);

@@ -459,6 +459,140 @@ static int open_idx(const char *images, const char *labels_path, eval_dataset *d
     return 0;
 }
 
+/* ---- image folders: DIR/<class>/<image>.pgm|.ppm ------------------------------------------------------------- */
+
+/* Reads a binary PNM (P5 grey or P6 RGB, maxval <= 255) as uint8 CHW. */
+int eval_pnm_read(const char *path, uint8_t **data, int64_t *c, int64_t *h, int64_t *w, char *err)
+{
+    *data = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fail(err, "%s: cannot open: %s", path, strerror(errno));
+    char magic[3] = {0};
+    long v[3];
+    int ok = fread(magic, 1, 2, f) == 2 && magic[0] == 'P' && (magic[1] == '5' || magic[1] == '6');
+    for (int k = 0; ok && k < 3; k++) { /* width, height, maxval, with '#' comments between */
+        int ch;
+        while ((ch = fgetc(f)) != EOF && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '#'))
+            if (ch == '#')
+                while ((ch = fgetc(f)) != EOF && ch != '\n')
+                    ;
+        if (ch == EOF || ungetc(ch, f) == EOF || fscanf(f, "%ld", &v[k]) != 1)
+            ok = 0;
+    }
+    if (!ok || fgetc(f) == EOF) {
+        fclose(f);
+        return fail(err, "%s: not a binary PGM/PPM (P5/P6) file", path);
+    }
+    if (v[0] < 1 || v[1] < 1 || v[0] > 65536 || v[1] > 65536 || v[2] < 1 || v[2] > 255) {
+        fclose(f);
+        return fail(err, "%s: %ldx%ld with maxval %ld (sizes 1..65536, maxval 1..255)", path, v[0], v[1], v[2]);
+    }
+    int64_t ch = magic[1] == '6' ? 3 : 1, n = ch * v[0] * v[1];
+    uint8_t *raw = malloc((size_t)n), *chw = malloc((size_t)n);
+    if (!raw || !chw || fread(raw, 1, (size_t)n, f) != (size_t)n) {
+        free(raw);
+        free(chw);
+        fclose(f);
+        return fail(err, "%s: truncated: %lld pixel bytes expected", path, (long long)n);
+    }
+    fclose(f);
+    for (int64_t i = 0; i < v[0] * v[1]; i++) /* interleaved HWC -> planar CHW */
+        for (int64_t k = 0; k < ch; k++)
+            chw[k * v[0] * v[1] + i] = raw[i * ch + k];
+    free(raw);
+    *data = chw;
+    *c = ch;
+    *h = v[1];
+    *w = v[0];
+    return 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
+
+static int is_pnm(const struct dirent *e)
+{
+    return e->d_name[0] != '.' && (has_suffix(e->d_name, ".pgm") || has_suffix(e->d_name, ".ppm"));
+}
+
+static int is_subdir_entry(const struct dirent *e) { return e->d_name[0] != '.'; }
+
+/* Adds one image to d (all images must have the same shape). */
+static int add_image(eval_dataset *d, int64_t *cap, const char *path, int64_t label, char *err)
+{
+    uint8_t *px;
+    int64_t c, h, w;
+    if (eval_pnm_read(path, &px, &c, &h, &w, err) != 0)
+        return -1;
+    if (d->n == 0) {
+        d->c = c, d->h = h, d->w = w;
+    } else if (c != d->c || h != d->h || w != d->w) {
+        free(px);
+        return fail(err, "%s: %lldx%lldx%lld; the folder's first image is %lldx%lldx%lld (all must match)", path,
+                    (long long)c, (long long)h, (long long)w, (long long)d->c, (long long)d->h, (long long)d->w);
+    }
+    int64_t chw = c * h * w;
+    if (d->n == *cap) {
+        int64_t nc = *cap ? *cap * 2 : 256;
+        uint8_t *g = realloc(d->u8, (size_t)(nc * chw));
+        int64_t *l = realloc(d->labels, sizeof *l * (size_t)nc);
+        if (g)
+            d->u8 = g;
+        if (l)
+            d->labels = l;
+        if (!g || !l) {
+            free(px);
+            return fail(err, "out of memory for %lld images", (long long)nc);
+        }
+        *cap = nc;
+    }
+    memcpy(d->u8 + d->n * chw, px, (size_t)chw);
+    d->labels[d->n++] = label;
+    free(px);
+    return 0;
+}
+
+/* DIR/<class>/<file>.pgm|.ppm: classes in name order (label = the folder's index, or its number when every
+ * folder name is a number); images in name order within a class. 1 when DIR has no such layout. */
+static int open_image_folder(const char *dir, eval_dataset *d, char *err)
+{
+    struct dirent **cls;
+    int n_cls = scandir(dir, &cls, is_subdir_entry, by_name);
+    if (n_cls < 0)
+        return fail(err, "%s: cannot open the folder: %s", dir, strerror(errno));
+    int numeric = n_cls > 0, rc = 1;
+    for (int i = 0; i < n_cls; i++)
+        numeric &= cls[i]->d_name[strspn(cls[i]->d_name, "0123456789")] == '\0';
+    int64_t cap = 0;
+    d->is_u8 = 1;
+    for (int i = 0; i < n_cls && rc >= 0; i++) {
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", dir, cls[i]->d_name);
+        if (!dir_exists(sub))
+            continue;
+        struct dirent **img;
+        int n_img = scandir(sub, &img, is_pnm, by_name);
+        for (int k = 0; k < n_img; k++) {
+            char p[8192];
+            snprintf(p, sizeof p, "%s/%s", sub, img[k]->d_name);
+            if (rc >= 0 && add_image(d, &cap, p, numeric ? atoll(cls[i]->d_name) : i, err) != 0)
+                rc = -1;
+            free(img[k]);
+        }
+        if (n_img > 0)
+            free(img);
+        if (rc > 0 && d->n > 0)
+            rc = 0;
+    }
+    for (int i = 0; i < n_cls; i++)
+        free(cls[i]);
+    free(cls);
+    if (rc == 0)
+        snprintf(d->what, sizeof d->what, "image folder (PGM/PPM, one subfolder per class%s): %s",
+                 numeric ? ", numbered" : ", label = folder index in name order", dir);
+    return rc;
+}
+
 int eval_dataset_open(const char *spec, const char *images_path, const char *labels_path, eval_dataset *d,
                       char *err)
 {
@@ -474,9 +608,17 @@ int eval_dataset_open(const char *spec, const char *images_path, const char *lab
                 r = find_one(spec, "images-idx", "", "t10k", found, sizeof found, err);
             if (r < 0)
                 return -1;
-            if (r == 0)
-                return fail(err, "%s: no dataset in the folder (looked for *images*.npy and *images-idx* files)",
-                            spec);
+            if (r == 0) {
+                r = open_image_folder(spec, d, err);
+                if (r == 0 && labels_path)
+                    r = fail(err, "--labels: an image folder's labels are its class subfolders");
+                if (r < 0)
+                    eval_dataset_free(d);
+                if (r > 0)
+                    return fail(err, "%s: no dataset in the folder (looked for *images*.npy, *images-idx* files and "
+                                "class subfolders of .pgm/.ppm images)", spec);
+                return r;
+            }
             images = found;
         } else if (file_exists(spec)) {
             images = spec;

@@ -207,8 +207,10 @@ static int open_module(const exec_opts *o, const exec_engine *e, run_state *r)
         const dla_tensor_desc *d = i < r->n_in ? &r->in_desc[i] : &r->out_desc[i - r->n_in];
         char dims[128];
         shape_text(dims, sizeof dims, d->rank, d->dims);
-        printf("[I] Created %s binding for %s with dimensions %s (%s:%s, %llu bytes)\n", i < r->n_in ? "input" : "output",
-               d->name, dims, type_name(d->dtype), format_name(d->format), (unsigned long long)d->size);
+        printf("[I] Created %s binding for %s with dimensions %s%s (%s:%s, %llu bytes%s)\n",
+               i < r->n_in ? "input" : "output", d->name, d->dynamic && !d->rank ? "?" : dims,
+               d->dynamic ? " (data-dependent)" : "", type_name(d->dtype), format_name(d->format),
+               (unsigned long long)d->size, d->dynamic ? " reserved" : "");
     }
     return 0;
 }

@@ -593,6 +593,9 @@ static int set_ground_truth(eval_ctx *c, char *err)
             if (g->label > max_label)
                 max_label = g->label;
         }
+    for (int64_t j = 0; j < d->n * d->max_obj; j++) /* the class count of the whole set, not only the slice */
+        if (d->obj_labels[j] > max_label)
+            max_label = (int)d->obj_labels[j];
     c->n_classes = c->o->num_classes ? c->o->num_classes : max_label + 1;
     if (c->n_classes < 1)
         return ferr(err, EVAL_ERR_SIZE, "no ground-truth boxes in the evaluated images");

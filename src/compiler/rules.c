@@ -155,6 +155,13 @@ int cc_check_broadcast(const ir_node *n, char *reason, size_t size)
         int64_t p[4], o[4];
         cc_nchw(n->in[i], p);
         cc_nchw(out, o);
+        /* the lowering streams a second operand only from a computed surface; constants go in as per-tensor
+         * or per-channel SDP operands */
+        if (cls == 0 && n->in[i]->data_kind == IR_DATA_CONST && o[2] * o[3] > 1)
+            return cc_fail(reason, size,
+                           "input %d is a per-element constant (%s); constant DLA element-wise operands must be "
+                           "per-tensor or per-channel in dlakit's SDP lowering",
+                           i, ir_shape_str(n->in[i], a, sizeof a));
         full |= cls == 0 && p[0] == o[0];
     }
     if (!full)

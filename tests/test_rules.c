@@ -457,6 +457,11 @@ static void test_eltwise(void)
            "per-channel");
     REJECT(inferred(NODE(IR_OP_Add, 17, 1, act(D(1, 8, 1, 1)), act(D(1, 1, 4, 4)))), "input 1", "per-channel");
     REJECT(inferred(NODE(IR_OP_Add, 17, 1, act(D(1, 8, 1, 4)), act(D(1, 8, 4, 1)))), "input 0", "per-channel");
+    /* a per-element constant (e.g. a detector's anchor table) is not an SDP operand; per-channel is, and so is a
+     * full-shape constant when H = W = 1 (one value per channel) */
+    REJECT(inferred(NODE(IR_OP_Mul, 17, 1, act(D(1, 8, 4, 4)), cst(IR_F32, D(1, 8, 4, 4)))), "input 1",
+           "per-element constant");
+    ACCEPT(inferred(NODE(IR_OP_Mul, 17, 1, act(D(1, 8, 1, 1)), cst(IR_F32, D(1, 8, 1, 1)))));
     ACCEPT(inferred(NODE(IR_OP_Max, 17, 1, act(D(1, 8, 4, 4)), act(D(1, 8, 4, 4)), cst(IR_F32, D(1)))));
     ACCEPT(inferred(NODE(IR_OP_Sum, 17, 1, act(D(1, 8, 4, 4)))));
     /* PRelu and Clip operands */

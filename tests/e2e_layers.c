@@ -8,11 +8,13 @@
  * cosine, max |error| / max |reference| and the max error in units of the tensor's INT8 step.
  *
  *   e2e_layers MODEL.onnx [--calib DIR N] [--input FILE.npy] [--seed S] [--shape DIMS] [--fp16] [--all]
+ *              [--no-unify]
  *
  * --calib DIR N: calibration inputs DIR/input_0..N-1.npy (default: the held-out input only). --input: the
  * held-out input (default N(0,1) noise, --seed). --shape 1x1x28x28: the input's shape when symbolic.
  * Without --all only the tensors whose cosine is below 0.999 (INT8) / 0.99999 (FP16), and the network outputs,
- * are printed. Exit status 0 unless a step fails. A diagnostic tool (not a ctest); see docs/accuracy.md. */
+ * are printed. --no-unify: each tensor keeps its own calibrated scale (to weigh the unification). Exit status 0
+ * unless a step fails. A diagnostic tool (not a ctest); see docs/accuracy.md. */
 #include "check.h"
 #include "compiler/lower.h"
 #include "compiler/tb.h"
@@ -114,7 +116,7 @@ static float *load_npy(const char *path, int64_t n)
 int main(int argc, char **argv)
 {
     const char *model = NULL, *calib_dir = NULL, *input = NULL, *shape = NULL;
-    int n_calib = 0, fp16 = 0, all = 0;
+    int n_calib = 0, fp16 = 0, all = 0, no_unify = 0;
     unsigned seed = 1000;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--calib") == 0 && i + 2 < argc) {
@@ -130,11 +132,13 @@ int main(int argc, char **argv)
             fp16 = 1;
         else if (strcmp(argv[i], "--all") == 0)
             all = 1;
+        else if (strcmp(argv[i], "--no-unify") == 0)
+            no_unify = 1;
         else if (argv[i][0] != '-' && !model)
             model = argv[i];
         else {
             fprintf(stderr, "usage: e2e_layers MODEL.onnx [--calib DIR N] [--input FILE.npy] [--seed S] "
-                            "[--shape DIMS] [--fp16] [--all]\n");
+                            "[--shape DIMS] [--fp16] [--all] [--no-unify]\n");
             return 2;
         }
     }
@@ -209,7 +213,7 @@ int main(int argc, char **argv)
             is8[i] = 1;
         }
     }
-    int n_unified = cc_unify_scales(g, is8, scale, 0);
+    int n_unified = no_unify ? 0 : cc_unify_scales(g, is8, scale, 0);
     /* reference on the held-out input, every tensor kept */
     keep kp = {calloc((size_t)g->n_tensors + 1, sizeof(float *))};
     CHECK_OK(host_run(g, x, in, observe_keep, &kp));
@@ -225,11 +229,20 @@ int main(int argc, char **argv)
     CHECK_OK(cc_lower_task(tb, g, ids, g->n_nodes));
     CHECK_OK(l4tb_write(tb, x, in));
     eng_stats es = {0};
-    CHECK_OK(l4tb_run(tb, &es));
+    double secs[ENG_OP_TYPE_COUNT] = {0};
+    CHECK_OK(l4tb_run_timed(tb, &es, secs));
     if (check_failures)
         return 1;
     printf("%s %s: %d nodes, %d engine ops, %d scales unified, saturated %llu\n", model, fp16 ? "FP16" : "INT8",
            g->n_nodes, l4tb_n_ops(tb), n_unified, (unsigned long long)es.saturated);
+    int count[ENG_OP_TYPE_COUNT] = {0};
+    for (int i = 0; i < l4tb_n_ops(tb); i++)
+        count[l4tb_op(tb, i)->type]++;
+    printf("engine time per op type: CONV %.1f ms (%d ops), SDP %.1f ms (%d), PDP %.1f ms (%d), CDP %.1f ms (%d), "
+           "RUBIK %.1f ms (%d), BDMA %.1f ms (%d)\n", secs[ENG_OP_CONV] * 1e3, count[ENG_OP_CONV],
+           secs[ENG_OP_SDP] * 1e3, count[ENG_OP_SDP], secs[ENG_OP_PDP] * 1e3, count[ENG_OP_PDP],
+           secs[ENG_OP_CDP] * 1e3, count[ENG_OP_CDP], secs[ENG_OP_RUBIK] * 1e3, count[ENG_OP_RUBIK],
+           secs[ENG_OP_BDMA] * 1e3, count[ENG_OP_BDMA]);
     printf("%-44s %-18s %10s %10s %9s %10s %10s\n", "tensor", "producer", "cosine", "rel.err", "err/step",
            "max|ref|", "scale");
     double bar = fp16 ? 0.99999 : 0.999;

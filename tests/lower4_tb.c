@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct tb_tensor {
     cc_prec prec;
@@ -222,7 +223,16 @@ dla_status l4tb_read(cc_task_builder *tb, const ir_tensor *t, float *data)
                               s.prec == CC_PREC_INT8 ? s.scale : 1.0f, data);
 }
 
-dla_status l4tb_run(cc_task_builder *tb, eng_stats *st)
+dla_status l4tb_run(cc_task_builder *tb, eng_stats *st) { return l4tb_run_timed(tb, st, NULL); }
+
+static double l4tb_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+dla_status l4tb_run_timed(cc_task_builder *tb, eng_stats *st, double *op_seconds)
 {
     eng_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
@@ -231,8 +241,12 @@ dla_status l4tb_run(cc_task_builder *tb, eng_stats *st)
     ctx.luts = tb->luts;
     ctx.n_luts = tb->n_luts;
     dla_status s = DLA_OK;
-    for (int i = 0; i < tb->n_ops && s == DLA_OK; i++)
+    for (int i = 0; i < tb->n_ops && s == DLA_OK; i++) {
+        double t0 = op_seconds ? l4tb_now() : 0;
         s = eng_exec_op(&ctx, &tb->ops[i]);
+        if (op_seconds && tb->ops[i].type < ENG_OP_TYPE_COUNT)
+            op_seconds[tb->ops[i].type] += l4tb_now() - t0;
+    }
     if (st) {
         st->saturated += ctx.stats.saturated;
         st->nan_inputs += ctx.stats.nan_inputs;

@@ -25,6 +25,9 @@ int l4tb_has_surface(const cc_task_builder *tb, const ir_tensor *t);
 /* Executes every recorded op in order (stats accumulated into *st when non-NULL). */
 dla_status l4tb_run(cc_task_builder *tb, eng_stats *st);
 
+/* The same, adding each op's wall time (seconds) to op_seconds[op type] (ENG_OP_TYPE_COUNT entries). */
+dla_status l4tb_run_timed(cc_task_builder *tb, eng_stats *st, double *op_seconds);
+
 int l4tb_n_ops(const cc_task_builder *tb);
 const eng_op *l4tb_op(const cc_task_builder *tb, int i);
 const char *l4tb_layer(const cc_task_builder *tb, int i);

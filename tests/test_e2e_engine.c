@@ -338,7 +338,7 @@ static int check_model(const char *arg, const run_cfg *cfg)
         result r;
         if (bytes && run_module(tag, bytes, size, &es, p == 1 ? cfg->bench : 0, &r)) {
             double bar = p ? 0.98 : 0.9999;
-            printf("%s: cosine vs FP32 worst %.6f mean %.6f over %d held-out inputs, top-1 %d/%d; %d/%d DLA "
+            printf("%s: cosine vs FP32 worst %.7f mean %.7f over %d held-out inputs, top-1 %d/%d; %d/%d DLA "
                    "layers INT8; %.1f ms/image (ref %.1f ms), build %.1f s%s; %s\n", tag, r.worst, r.mean, r.n,
                    r.top1, r.n, r.int8_layers, r.layers, r.ms, t_ref * 1e3 / es.n, tb,
                    p ? "" : "", r.worst >= bar ? "ok" : "BELOW THE BAR");

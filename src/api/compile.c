@@ -26,54 +26,6 @@ struct dla_placement {
 
 /* ---- a growable string ------------------------------------------------------------------------------------ */
 
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = b->cap - b->len;
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if ((size_t)n < room) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap * 2 : 256) + (size_t)n;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = 1;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-}
-
-/* The finished string (never NULL unless out of memory). */
-static char *sb_take(sbuf *b)
-{
-    if (b->oom) {
-        free(b->s);
-        return NULL;
-    }
-    if (!b->s)
-        return strdup("");
-    return b->s;
-}
-
 /* ---- placement -------------------------------------------------------------------------------------------- */
 
 void dla_placement_destroy(dla_placement *p)
@@ -104,29 +56,29 @@ static void format_macs(char *buf, size_t size, int64_t macs)
 
 static dla_status texts(dla_placement *p)
 {
-    sbuf err = {0}, log = {0};
+    base_sb err = {0}, log = {0};
     for (int i = 0; i < p->n_layers; i++) {
         const layer_rec *l = &p->layers[i];
         if (!l->on_dla && !l->forced)
-            sb_printf(&err, "%s '%s': %s\n", l->op, l->name, l->reason);
+            base_sb_printf(&err, "%s '%s': %s\n", l->op, l->name, l->reason);
     }
     for (int s = 0; s < p->sum.subgraphs; s++) {
         const dla_subgraph_info *g = &p->sg[s];
         char macs[48];
         format_macs(macs, sizeof macs, g->macs);
         if (g->layers == 1)
-            sb_printf(&log, "Layers running on DLA: {ForeignNode[%s]} (1 layer, %s)\n", g->first, macs);
+            base_sb_printf(&log, "Layers running on DLA: {ForeignNode[%s]} (1 layer, %s)\n", g->first, macs);
         else
-            sb_printf(&log, "Layers running on DLA: {ForeignNode[%s...%s]} (%d layers, %s)\n", g->first, g->last,
+            base_sb_printf(&log, "Layers running on DLA: {ForeignNode[%s...%s]} (%d layers, %s)\n", g->first, g->last,
                       g->layers, macs);
     }
     for (int i = 0; i < p->n_layers; i++) {
         const layer_rec *l = &p->layers[i];
         if (!l->on_dla)
-            sb_printf(&log, "Layers running on GPU (host fallback): %s '%s': %s\n", l->op, l->name, l->reason);
+            base_sb_printf(&log, "Layers running on GPU (host fallback): %s '%s': %s\n", l->op, l->name, l->reason);
     }
-    p->errors = sb_take(&err);
-    p->log = sb_take(&log);
+    p->errors = base_sb_take(&err);
+    p->log = base_sb_take(&log);
     if (!p->errors || !p->log)
         return base_error(DLA_ERR_NOMEM, "out of memory for the placement report");
     return DLA_OK;

@@ -165,93 +165,58 @@ void dla_perf_get_summary(const dla_perf_report *r, dla_perf_summary *out)
 
 /* ---- formatting ---------------------------------------------------------------------------------------- */
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
+static void sb_json_str(base_sb *b, const char *s)
 {
-    if (b->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->p && b->n + (size_t)k < b->cap) {
-            b->n += (size_t)k;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)k;
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-}
-
-static void sb_json_str(sbuf *b, const char *s)
-{
-    sb_printf(b, "\"");
+    base_sb_printf(b, "\"");
     for (; s && *s; s++) {
         unsigned char ch = (unsigned char)*s;
         if (ch == '"' || ch == '\\')
-            sb_printf(b, "\\%c", ch);
+            base_sb_printf(b, "\\%c", ch);
         else if (ch < 0x20)
-            sb_printf(b, "\\u%04x", ch);
+            base_sb_printf(b, "\\u%04x", ch);
         else
-            sb_printf(b, "%c", ch);
+            base_sb_printf(b, "%c", ch);
     }
-    sb_printf(b, "\"");
+    base_sb_printf(b, "\"");
 }
 
-static void format_json(const perf_result *p, sbuf *b)
+static void format_json(const perf_result *p, base_sb *b)
 {
-    sb_printf(b, "{\n  \"platform\": \"%s\", \"power_mode\": \"%s\", \"cores\": %d, \"batch\": %d,\n", p->hw.platform,
+    base_sb_printf(b, "{\n  \"platform\": \"%s\", \"power_mode\": \"%s\", \"cores\": %d, \"batch\": %d,\n", p->hw.platform,
               p->hw.mode, p->cores, p->batch);
-    sb_printf(b, "  \"dla_tasks\": %d, \"host_tasks\": %d, \"layers\": %d, \"macs_per_image\": %lld,\n",
+    base_sb_printf(b, "  \"dla_tasks\": %d, \"host_tasks\": %d, \"layers\": %d, \"macs_per_image\": %lld,\n",
               p->n_dla_tasks, p->n_host_tasks, p->n_layers, (long long)p->macs);
-    sb_printf(b, "  \"dram_bytes_per_image\": %.0f, \"single_core_ms\": %.6f, \"latency_ms\": %.6f, "
+    base_sb_printf(b, "  \"dram_bytes_per_image\": %.0f, \"single_core_ms\": %.6f, \"latency_ms\": %.6f, "
                  "\"images_per_s\": %.4f, \"dram_limited\": %s,\n",
               p->dram_bytes, p->single_core_us / 1000.0, p->latency_ms, p->images_per_s,
               p->dram_limited ? "true" : "false");
-    sb_printf(b, "  \"parameters\": {");
+    base_sb_printf(b, "  \"parameters\": {");
     for (int i = 0; i < PERF_P_COUNT; i++) {
-        sb_printf(b, "%s\n    \"%s\": {\"value\": %.6g, \"source\": \"%s\", \"cite\": ", i ? "," : "",
+        base_sb_printf(b, "%s\n    \"%s\": {\"value\": %.6g, \"source\": \"%s\", \"cite\": ", i ? "," : "",
                   perf_param_name(i), p->hw.v[i], perf_src_name(p->hw.src[i]));
         sb_json_str(b, p->hw.cite[i] ? p->hw.cite[i] : "");
-        sb_printf(b, "}");
+        base_sb_printf(b, "}");
     }
-    sb_printf(b, "\n  },\n  \"per_layer\": [");
+    base_sb_printf(b, "\n  },\n  \"per_layer\": [");
     for (int i = 0; i < p->n_layers; i++) {
         const perf_layer *L = &p->layers[i];
-        sb_printf(b, "%s\n    {\"name\": ", i ? "," : "");
+        base_sb_printf(b, "%s\n    {\"name\": ", i ? "," : "");
         sb_json_str(b, L->name);
-        sb_printf(b, ", \"engines\": \"%s\", \"precision\": \"%s\", \"task\": %d, \"ops\": %d, \"macs\": %lld, "
+        base_sb_printf(b, ", \"engines\": \"%s\", \"precision\": \"%s\", \"task\": %d, \"ops\": %d, \"macs\": %lld, "
                      "\"bytes\": %.0f, \"math_us\": %.4f, \"mem_us\": %.4f, \"overhead_us\": %.4f, "
                      "\"time_us\": %.4f, \"bound\": \"%s\", \"sparse_convs\": %d}",
                   L->engines, L->precision, L->task, L->n_ops, (long long)L->macs, L->bytes, L->math_us, L->mem_us,
                   L->overhead_us, L->time_us, perf_bound_name(L->bound), L->sparse_convs);
     }
-    sb_printf(b, "\n  ]\n}\n");
+    base_sb_printf(b, "\n  ]\n}\n");
 }
 
-static void format_text(const perf_result *p, sbuf *b)
+static void format_text(const perf_result *p, base_sb *b)
 {
-    sb_printf(b, "Performance model: %s %s (DLA %.1f MHz, DRAM %.1f GB/s), %d core%s, batch %d\n",
+    base_sb_printf(b, "Performance model: %s %s (DLA %.1f MHz, DRAM %.1f GB/s), %d core%s, batch %d\n",
               p->hw.platform, p->hw.mode, p->hw.v[PERF_P_CLK_MHZ], p->hw.v[PERF_P_DRAM_GBS], p->cores,
               p->cores == 1 ? "" : "s", p->batch);
-    sb_printf(b, "%-4s %-48s %-14s %-5s %12s %12s %-8s %10s\n", "#", "layer", "engines", "prec", "MACs", "bytes",
+    base_sb_printf(b, "%-4s %-48s %-14s %-5s %12s %12s %-8s %10s\n", "#", "layer", "engines", "prec", "MACs", "bytes",
               "bound", "time_us");
     for (int i = 0; i < p->n_layers; i++) {
         const perf_layer *L = &p->layers[i];
@@ -261,7 +226,7 @@ static void format_text(const perf_result *p, sbuf *b)
             snprintf(name, sizeof name, "%.45s...", L->name);
         else
             snprintf(name, sizeof name, "%s", L->name);
-        sb_printf(b, "%-4d %-48s %-14s %-5s %12lld %12.0f %-8s %10.2f%s\n", i, name, L->engines, L->precision,
+        base_sb_printf(b, "%-4d %-48s %-14s %-5s %12lld %12.0f %-8s %10.2f%s\n", i, name, L->engines, L->precision,
                   (long long)L->macs, L->bytes, perf_bound_name(L->bound), L->time_us,
                   L->sparse_convs ? " sparse" : "");
     }
@@ -271,29 +236,29 @@ static void format_text(const perf_result *p, sbuf *b)
         nb[p->layers[i].bound]++;
         tb[p->layers[i].bound] += p->layers[i].time_us;
     }
-    sb_printf(b, "Layers: %d (math-bound %d: %.1f us, memory-bound %d: %.1f us, overhead-bound %d: %.1f us per "
+    base_sb_printf(b, "Layers: %d (math-bound %d: %.1f us, memory-bound %d: %.1f us, overhead-bound %d: %.1f us per "
                  "image); DLA tasks %d, host tasks %d\n",
               p->n_layers, nb[0], tb[0], nb[1], tb[1], nb[2], tb[2], p->n_dla_tasks, p->n_host_tasks);
-    sb_printf(b, "MACs per image: %.3f G; DRAM traffic per image: %.2f MB\n", p->macs / 1e9, p->dram_bytes / 1e6);
-    sb_printf(b, "Latency: %.3f ms per inference of %d image%s on one core%s%s\n", p->latency_ms, p->batch,
+    base_sb_printf(b, "MACs per image: %.3f G; DRAM traffic per image: %.2f MB\n", p->macs / 1e9, p->dram_bytes / 1e6);
+    base_sb_printf(b, "Latency: %.3f ms per inference of %d image%s on one core%s%s\n", p->latency_ms, p->batch,
               p->batch == 1 ? "" : "s", p->cores > 1 ? " (while every core runs: DRAM shared)" : "",
               p->dram_limited ? " [DRAM-limited]" : "");
-    sb_printf(b, "Throughput: %.1f images/s on %d core%s\n", p->images_per_s, p->cores, p->cores == 1 ? "" : "s");
+    base_sb_printf(b, "Throughput: %.1f images/s on %d core%s\n", p->images_per_s, p->cores, p->cores == 1 ? "" : "s");
 }
 
 dla_status dla_perf_format(const dla_perf_report *r, int json, char **text)
 {
     if (!r || !text)
         return base_error(DLA_ERR_INVALID_ARG, "dla_perf_format: NULL argument");
-    sbuf b = {0};
+    base_sb b = {0};
     if (json)
         format_json(r->r, &b);
     else
         format_text(r->r, &b);
-    if (b.oom || !b.p) {
-        free(b.p);
+    if (b.oom || !b.s) {
+        free(b.s);
         return base_error(DLA_ERR_NOMEM, "performance report: out of memory");
     }
-    *text = b.p;
+    *text = b.s;
     return DLA_OK;
 }

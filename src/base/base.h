@@ -53,6 +53,18 @@ uint16_t base_f32_to_fp16(float f); /* IEEE round-to-nearest-even, overflow to i
 float base_bf16_to_f32(uint16_t h);
 uint16_t base_f32_to_bf16(float f);
 
+/* ---- growable strings (strbuf.c) ------------------------------------------------------------------------- */
+
+/* Zero-initialise ({0}); base_sb_printf appends, base_sb_take hands over the string (malloc'd; "" when nothing was
+ * written; NULL, with the buffer freed, if an allocation failed) and resets the builder. */
+typedef struct base_sb {
+    char *s;
+    size_t len, cap;
+    int oom;
+} base_sb;
+void base_sb_printf(base_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *base_sb_take(base_sb *b);
+
 /* ---- files (file.c) ------------------------------------------------------------------------------------- */
 
 /* Reads a whole file into a malloc'd buffer (caller frees). Errors name the path. */

@@ -61,61 +61,27 @@ const char *ldb_pool_name(uint32_t pool)
 
 /* ---- a growable string ------------------------------------------------------------------------------------ */
 
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    while (!b->oom) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = b->cap - b->len;
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if ((size_t)n < room) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = 1;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-}
-
 /* A JSON string literal. */
-static void sb_json_str(sbuf *b, const char *s)
+static void sb_json_str(base_sb *b, const char *s)
 {
-    sb_printf(b, "\"");
+    base_sb_printf(b, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\')
-            sb_printf(b, "\\%c", *p);
+            base_sb_printf(b, "\\%c", *p);
         else if (*p < 0x20 || *p == 0x7F)
-            sb_printf(b, "\\u%04x", *p);
+            base_sb_printf(b, "\\u%04x", *p);
         else
-            sb_printf(b, "%c", *p);
+            base_sb_printf(b, "%c", *p);
     }
-    sb_printf(b, "\"");
+    base_sb_printf(b, "\"");
 }
 
-static void sb_json_list(sbuf *b, const uint32_t *v, uint32_t n)
+static void sb_json_list(base_sb *b, const uint32_t *v, uint32_t n)
 {
-    sb_printf(b, "[");
+    base_sb_printf(b, "[");
     for (uint32_t i = 0; i < n; i++)
-        sb_printf(b, "%s%u", i ? "," : "", v[i]);
-    sb_printf(b, "]");
+        base_sb_printf(b, "%s%u", i ? "," : "", v[i]);
+    base_sb_printf(b, "]");
 }
 
 static void bytes_str(char *buf, size_t size, uint64_t n)
@@ -169,115 +135,115 @@ static void dims_str(char *buf, size_t size, const ldb_tensor *t)
 
 /* ---- text ------------------------------------------------------------------------------------------------- */
 
-static void text_tasks(sbuf *b, const ldb_view *v)
+static void text_tasks(base_sb *b, const ldb_view *v)
 {
     uint32_t n_dla = 0;
     for (uint32_t i = 0; i < v->n_tasks; i++)
         n_dla += v->tasks[i].type == LDB_TASK_DLA;
-    sb_printf(b, "Tasks: %u (%u DLA, %u HOST), %u events\n", v->n_tasks, n_dla, v->n_tasks - n_dla, v->n_events);
+    base_sb_printf(b, "Tasks: %u (%u DLA, %u HOST), %u events\n", v->n_tasks, n_dla, v->n_tasks - n_dla, v->n_events);
     for (uint32_t i = 0; i < v->n_tasks; i++) {
         const ldb_task *t = &v->tasks[i];
-        sb_printf(b, "  task %u '%s': %s", i, t->name, t->type == LDB_TASK_DLA ? "DLA" : "HOST");
+        base_sb_printf(b, "  task %u '%s': %s", i, t->name, t->type == LDB_TASK_DLA ? "DLA" : "HOST");
         if (t->type == LDB_TASK_DLA) {
             if (t->core < 0)
-                sb_printf(b, ", any core");
+                base_sb_printf(b, ", any core");
             else
-                sb_printf(b, ", core %d", t->core);
-            sb_printf(b, ", %u ops (", t->ops.count);
+                base_sb_printf(b, ", core %d", t->core);
+            base_sb_printf(b, ", %u ops (", t->ops.count);
             int first = 1;
             for (uint32_t u = 0; u < LDB_UNIT_COUNT; u++)
                 if (t->ops_per_unit[u]) {
-                    sb_printf(b, "%s%s %u", first ? "" : ", ", ldb_unit_name(u), t->ops_per_unit[u]);
+                    base_sb_printf(b, "%s%s %u", first ? "" : ", ", ldb_unit_name(u), t->ops_per_unit[u]);
                     first = 0;
                 }
-            sb_printf(b, "%s), %u layers, %u surfaces, %u LUTs, %u addresses", first ? "none" : "", t->n_layers,
+            base_sb_printf(b, "%s), %u layers, %u surfaces, %u LUTs, %u addresses", first ? "none" : "", t->n_layers,
                       t->surfaces.count, t->luts.count, t->n_addresses);
         } else {
-            sb_printf(b, ", subgraph %llu bytes", (unsigned long long)t->subgraph.size);
+            base_sb_printf(b, ", subgraph %llu bytes", (unsigned long long)t->subgraph.size);
         }
-        sb_printf(b, ", %u inputs, %u outputs", t->n_inputs, t->n_outputs);
+        base_sb_printf(b, ", %u inputs, %u outputs", t->n_inputs, t->n_outputs);
         for (uint32_t k = 0; k < t->n_wait; k++)
-            sb_printf(b, "%s%u", k ? "," : ", waits ", t->wait_events[k]);
+            base_sb_printf(b, "%s%u", k ? "," : ", waits ", t->wait_events[k]);
         for (uint32_t k = 0; k < t->n_signal; k++)
-            sb_printf(b, "%s%u", k ? "," : ", signals ", t->signal_events[k]);
-        sb_printf(b, "\n");
+            base_sb_printf(b, "%s%u", k ? "," : ", signals ", t->signal_events[k]);
+        base_sb_printf(b, "\n");
     }
 }
 
-static void text_layers(sbuf *b, const ldb_view *v)
+static void text_layers(base_sb *b, const ldb_view *v)
 {
     for (uint32_t i = 0; i < v->n_tasks; i++) {
         const ldb_task *t = &v->tasks[i];
         if (t->type != LDB_TASK_DLA || !t->n_layers)
             continue;
-        sb_printf(b, "Layers of task %u '%s' (%u):\n", i, t->name, t->n_layers);
+        base_sb_printf(b, "Layers of task %u '%s' (%u):\n", i, t->name, t->n_layers);
         for (uint32_t k = 0; k < t->n_layers; k++) {
             const ldb_layer *l = &t->layers[k];
             char units[64];
             units_str(units, sizeof units, l->units);
-            sb_printf(b, "  [%u] %s  %s  %s  %u op%s", k, l->name, *l->precision ? l->precision : "-", units,
+            base_sb_printf(b, "  [%u] %s  %s  %s  %u op%s", k, l->name, *l->precision ? l->precision : "-", units,
                       l->op_count, l->op_count == 1 ? "" : "s");
             if (l->tensor != LDB_NONE)
-                sb_printf(b, "  -> %s", v->tensors[l->tensor].name);
-            sb_printf(b, "\n");
+                base_sb_printf(b, "  -> %s", v->tensors[l->tensor].name);
+            base_sb_printf(b, "\n");
         }
     }
 }
 
-static void text_tensors(sbuf *b, const ldb_view *v)
+static void text_tensors(base_sb *b, const ldb_view *v)
 {
-    sb_printf(b, "Tensors: %u\n", v->n_tensors);
+    base_sb_printf(b, "Tensors: %u\n", v->n_tensors);
     for (uint32_t i = 0; i < v->n_tensors; i++) {
         const ldb_tensor *t = &v->tensors[i];
         char dims[160];
         dims_str(dims, sizeof dims, t);
-        sb_printf(b, "  [%u] %s  %s  %s  %s  %llu bytes", i, t->name, dims, ldb_dtype_name(t->dtype),
+        base_sb_printf(b, "  [%u] %s  %s  %s  %s  %llu bytes", i, t->name, dims, ldb_dtype_name(t->dtype),
                   ldb_format_name(t->format), (unsigned long long)t->size);
         if (t->flags & LDB_TENSOR_HAS_SCALE)
-            sb_printf(b, "  scale %g", (double)t->scale);
-        sb_printf(b, "\n");
+            base_sb_printf(b, "  scale %g", (double)t->scale);
+        base_sb_printf(b, "\n");
     }
 }
 
-static void text_memory(sbuf *b, const ldb_view *v)
+static void text_memory(base_sb *b, const ldb_view *v)
 {
     uint32_t entries[LDB_POOL_COUNT] = {0};
     for (uint32_t i = 0; i < v->n_memory; i++)
         if (!(v->memory[i].flags & (LDB_MEM_INPUT | LDB_MEM_OUTPUT)))
             entries[v->memory[i].pool]++;
-    sb_printf(b, "Memory: %u entries, %u inputs, %u outputs\n", v->n_memory, v->n_inputs, v->n_outputs);
+    base_sb_printf(b, "Memory: %u entries, %u inputs, %u outputs\n", v->n_memory, v->n_inputs, v->n_outputs);
     for (uint32_t p = 0; p < LDB_POOL_COUNT; p++) {
         char used[32], limit[32];
         bytes_str(used, sizeof used, v->pools.used[p]);
         bytes_str(limit, sizeof limit, v->pools.limit[p]);
-        sb_printf(b, "  pool %-10s %u entries, %s used, limit %s\n", ldb_pool_name(p), entries[p], used,
+        base_sb_printf(b, "  pool %-10s %u entries, %s used, limit %s\n", ldb_pool_name(p), entries[p], used,
                   v->pools.limit[p] ? limit : "default");
     }
     for (int out = 0; out < 2; out++) {
         uint32_t n = out ? v->n_outputs : v->n_inputs;
         for (uint32_t k = 0; k < n; k++) {
             const ldb_memory *m = &v->memory[ldb_view_binding(v, out, k)];
-            sb_printf(b, "  %s %u: memory '%s', %llu bytes", out ? "output" : "input", k, m->name,
+            base_sb_printf(b, "  %s %u: memory '%s', %llu bytes", out ? "output" : "input", k, m->name,
                       (unsigned long long)m->size);
             if (m->tensor != LDB_NONE)
-                sb_printf(b, ", tensor '%s' (%s %s)", v->tensors[m->tensor].name,
+                base_sb_printf(b, ", tensor '%s' (%s %s)", v->tensors[m->tensor].name,
                           ldb_dtype_name(v->tensors[m->tensor].dtype), ldb_format_name(v->tensors[m->tensor].format));
-            sb_printf(b, "\n");
+            base_sb_printf(b, "\n");
         }
     }
 }
 
-static void describe_text(sbuf *b, const ldb_view *v)
+static void describe_text(base_sb *b, const ldb_view *v)
 {
     char prec[96], weights[32];
     precision_str(prec, sizeof prec, v->build.precision);
-    sb_printf(b, "Loadable: format %u.%u.%u, %llu bytes%s\n", v->major, v->minor, v->patch,
+    base_sb_printf(b, "Loadable: format %u.%u.%u, %llu bytes%s\n", v->major, v->minor, v->patch,
               (unsigned long long)v->total_size, v->flags & LDB_FLAG_STANDALONE ? ", standalone" : "");
-    sb_printf(b, "Build: dlakit %s, platform %s, model '%s', precision %s\n",
+    base_sb_printf(b, "Build: dlakit %s, platform %s, model '%s', precision %s\n",
               *v->build.dlakit_version ? v->build.dlakit_version : "?", *v->build.platform ? v->build.platform : "?",
               v->build.model, prec);
     if (*v->build.options)
-        sb_printf(b, "  options: %s\n", v->build.options);
+        base_sb_printf(b, "  options: %s\n", v->build.options);
     text_tasks(b, v);
     text_layers(b, v);
     text_tensors(b, v);
@@ -286,145 +252,145 @@ static void describe_text(sbuf *b, const ldb_view *v)
     for (uint32_t i = 0; i < v->n_blobs; i++)
         n_w += v->blobs[i].kind == LDB_BLOB_WEIGHTS;
     bytes_str(weights, sizeof weights, ldb_view_weight_bytes(v));
-    sb_printf(b, "Weights: %llu bytes (%s) in %u blobs; %u blobs in all\n",
+    base_sb_printf(b, "Weights: %llu bytes (%s) in %u blobs; %u blobs in all\n",
               (unsigned long long)ldb_view_weight_bytes(v), weights, n_w, v->n_blobs);
 }
 
 /* ---- JSON ------------------------------------------------------------------------------------------------- */
 
-static void json_task(sbuf *b, const ldb_view *v, const ldb_task *t)
+static void json_task(base_sb *b, const ldb_view *v, const ldb_task *t)
 {
-    sb_printf(b, "{\"id\":%u,\"name\":", t->id);
+    base_sb_printf(b, "{\"id\":%u,\"name\":", t->id);
     sb_json_str(b, t->name);
-    sb_printf(b, ",\"type\":\"%s\",\"core\":%d", t->type == LDB_TASK_DLA ? "DLA" : "HOST", t->core);
-    sb_printf(b, ",\"addresses\":");
+    base_sb_printf(b, ",\"type\":\"%s\",\"core\":%d", t->type == LDB_TASK_DLA ? "DLA" : "HOST", t->core);
+    base_sb_printf(b, ",\"addresses\":");
     sb_json_list(b, t->addresses, t->n_addresses);
-    sb_printf(b, ",\"waitEvents\":");
+    base_sb_printf(b, ",\"waitEvents\":");
     sb_json_list(b, t->wait_events, t->n_wait);
-    sb_printf(b, ",\"signalEvents\":");
+    base_sb_printf(b, ",\"signalEvents\":");
     sb_json_list(b, t->signal_events, t->n_signal);
-    sb_printf(b, ",\"inputs\":");
+    base_sb_printf(b, ",\"inputs\":");
     sb_json_list(b, t->inputs, t->n_inputs);
-    sb_printf(b, ",\"outputs\":");
+    base_sb_printf(b, ",\"outputs\":");
     sb_json_list(b, t->outputs, t->n_outputs);
     if (t->type == LDB_TASK_HOST) {
-        sb_printf(b, ",\"subgraphBytes\":%llu}", (unsigned long long)t->subgraph.size);
+        base_sb_printf(b, ",\"subgraphBytes\":%llu}", (unsigned long long)t->subgraph.size);
         return;
     }
-    sb_printf(b, ",\"ops\":%u,\"opRecordBytes\":%u,\"surfaces\":%u,\"luts\":%u,\"opsByProcessor\":{", t->ops.count,
+    base_sb_printf(b, ",\"ops\":%u,\"opRecordBytes\":%u,\"surfaces\":%u,\"luts\":%u,\"opsByProcessor\":{", t->ops.count,
               t->ops.record_size, t->surfaces.count, t->luts.count);
     for (uint32_t u = 0; u < LDB_UNIT_COUNT; u++)
-        sb_printf(b, "%s\"%s\":%u", u ? "," : "", ldb_unit_name(u), t->ops_per_unit[u]);
-    sb_printf(b, "},\"layers\":[");
+        base_sb_printf(b, "%s\"%s\":%u", u ? "," : "", ldb_unit_name(u), t->ops_per_unit[u]);
+    base_sb_printf(b, "},\"layers\":[");
     for (uint32_t k = 0; k < t->n_layers; k++) {
         const ldb_layer *l = &t->layers[k];
-        sb_printf(b, "%s{\"name\":", k ? "," : "");
+        base_sb_printf(b, "%s{\"name\":", k ? "," : "");
         sb_json_str(b, l->name);
-        sb_printf(b, ",\"precision\":");
+        base_sb_printf(b, ",\"precision\":");
         sb_json_str(b, l->precision);
-        sb_printf(b, ",\"processors\":[");
+        base_sb_printf(b, ",\"processors\":[");
         int first = 1;
         for (uint32_t u = 0; u < LDB_UNIT_COUNT; u++)
             if (l->units & (1u << u)) {
-                sb_printf(b, "%s\"%s\"", first ? "" : ",", ldb_unit_name(u));
+                base_sb_printf(b, "%s\"%s\"", first ? "" : ",", ldb_unit_name(u));
                 first = 0;
             }
-        sb_printf(b, "],\"firstOp\":%u,\"ops\":%u,\"output\":", l->first_op, l->op_count);
+        base_sb_printf(b, "],\"firstOp\":%u,\"ops\":%u,\"output\":", l->first_op, l->op_count);
         if (l->tensor == LDB_NONE)
-            sb_printf(b, "null");
+            base_sb_printf(b, "null");
         else
             sb_json_str(b, v->tensors[l->tensor].name);
-        sb_printf(b, "}");
+        base_sb_printf(b, "}");
     }
-    sb_printf(b, "]}");
+    base_sb_printf(b, "]}");
 }
 
-static void json_tensor(sbuf *b, const ldb_tensor *t)
+static void json_tensor(base_sb *b, const ldb_tensor *t)
 {
-    sb_printf(b, "{\"id\":%u,\"name\":", t->id);
+    base_sb_printf(b, "{\"id\":%u,\"name\":", t->id);
     sb_json_str(b, t->name);
-    sb_printf(b, ",\"dims\":[");
+    base_sb_printf(b, ",\"dims\":[");
     for (int d = 0; d < t->rank; d++)
-        sb_printf(b, "%s%lld", d ? "," : "", (long long)t->dims[d]);
-    sb_printf(b, "],\"nchw\":[%u,%u,%u,%u],\"strides\":[", t->n, t->c, t->h, t->w);
+        base_sb_printf(b, "%s%lld", d ? "," : "", (long long)t->dims[d]);
+    base_sb_printf(b, "],\"nchw\":[%u,%u,%u,%u],\"strides\":[", t->n, t->c, t->h, t->w);
     for (int d = 0; d < t->rank; d++)
-        sb_printf(b, "%s%llu", d ? "," : "", (unsigned long long)t->strides[d]);
-    sb_printf(b, "],\"type\":\"%s\",\"format\":\"%s\",\"size\":%llu", ldb_dtype_name(t->dtype),
+        base_sb_printf(b, "%s%llu", d ? "," : "", (unsigned long long)t->strides[d]);
+    base_sb_printf(b, "],\"type\":\"%s\",\"format\":\"%s\",\"size\":%llu", ldb_dtype_name(t->dtype),
               ldb_format_name(t->format), (unsigned long long)t->size);
     if (t->flags & LDB_TENSOR_HAS_SCALE)
-        sb_printf(b, ",\"scale\":%.9g", (double)t->scale);
+        base_sb_printf(b, ",\"scale\":%.9g", (double)t->scale);
     if (t->flags & LDB_TENSOR_DYNAMIC)
-        sb_printf(b, ",\"dynamic\":true");
+        base_sb_printf(b, ",\"dynamic\":true");
     if (t->mem != LDB_NONE)
-        sb_printf(b, ",\"memory\":%u,\"offset\":%llu", t->mem, (unsigned long long)t->offset);
-    sb_printf(b, "}");
+        base_sb_printf(b, ",\"memory\":%u,\"offset\":%llu", t->mem, (unsigned long long)t->offset);
+    base_sb_printf(b, "}");
 }
 
-static void json_memory(sbuf *b, const ldb_memory *m)
+static void json_memory(base_sb *b, const ldb_memory *m)
 {
     static const char *const flag_names[4] = {"ALLOC", "SET", "INPUT", "OUTPUT"};
-    sb_printf(b, "{\"id\":%u,\"name\":", m->id);
+    base_sb_printf(b, "{\"id\":%u,\"name\":", m->id);
     sb_json_str(b, m->name);
-    sb_printf(b, ",\"domain\":\"%s\",\"pool\":\"%s\",\"flags\":[", m->domain == LDB_DOMAIN_SRAM ? "SRAM" : "DRAM",
+    base_sb_printf(b, ",\"domain\":\"%s\",\"pool\":\"%s\",\"flags\":[", m->domain == LDB_DOMAIN_SRAM ? "SRAM" : "DRAM",
               ldb_pool_name(m->pool));
     int first = 1;
     for (int f = 0; f < 4; f++)
         if (m->flags & (1 << f)) {
-            sb_printf(b, "%s\"%s\"", first ? "" : ",", flag_names[f]);
+            base_sb_printf(b, "%s\"%s\"", first ? "" : ",", flag_names[f]);
             first = 0;
         }
-    sb_printf(b, "],\"size\":%llu,\"alignment\":%u", (unsigned long long)m->size, m->alignment);
+    base_sb_printf(b, "],\"size\":%llu,\"alignment\":%u", (unsigned long long)m->size, m->alignment);
     if (m->bind_id != LDB_NONE)
-        sb_printf(b, ",\"bindId\":%u", m->bind_id);
+        base_sb_printf(b, ",\"bindId\":%u", m->bind_id);
     if (m->tensor != LDB_NONE)
-        sb_printf(b, ",\"tensor\":%u", m->tensor);
+        base_sb_printf(b, ",\"tensor\":%u", m->tensor);
     if (m->blob != LDB_NONE)
-        sb_printf(b, ",\"blob\":%u,\"contentOffset\":%llu", m->blob, (unsigned long long)m->content_offset);
-    sb_printf(b, "}");
+        base_sb_printf(b, ",\"blob\":%u,\"contentOffset\":%llu", m->blob, (unsigned long long)m->content_offset);
+    base_sb_printf(b, "}");
 }
 
-static void describe_json(sbuf *b, const ldb_view *v)
+static void describe_json(base_sb *b, const ldb_view *v)
 {
-    sb_printf(b, "{\"format\":\"%u.%u.%u\",\"size\":%llu,\"standalone\":%s,\"build\":{\"dlakitVersion\":", v->major,
+    base_sb_printf(b, "{\"format\":\"%u.%u.%u\",\"size\":%llu,\"standalone\":%s,\"build\":{\"dlakitVersion\":", v->major,
               v->minor, v->patch, (unsigned long long)v->total_size,
               v->flags & LDB_FLAG_STANDALONE ? "true" : "false");
     sb_json_str(b, v->build.dlakit_version);
-    sb_printf(b, ",\"platform\":");
+    base_sb_printf(b, ",\"platform\":");
     sb_json_str(b, v->build.platform);
-    sb_printf(b, ",\"model\":");
+    base_sb_printf(b, ",\"model\":");
     sb_json_str(b, v->build.model);
-    sb_printf(b, ",\"options\":");
+    base_sb_printf(b, ",\"options\":");
     sb_json_str(b, v->build.options);
     char prec[96];
     precision_str(prec, sizeof prec, v->build.precision);
-    sb_printf(b, ",\"precision\":");
+    base_sb_printf(b, ",\"precision\":");
     sb_json_str(b, prec);
-    sb_printf(b, "},\"pools\":{");
+    base_sb_printf(b, "},\"pools\":{");
     for (uint32_t p = 0; p < LDB_POOL_COUNT; p++)
-        sb_printf(b, "%s\"%s\":{\"limit\":%llu,\"used\":%llu}", p ? "," : "", ldb_pool_name(p),
+        base_sb_printf(b, "%s\"%s\":{\"limit\":%llu,\"used\":%llu}", p ? "," : "", ldb_pool_name(p),
                   (unsigned long long)v->pools.limit[p], (unsigned long long)v->pools.used[p]);
-    sb_printf(b, "},\"weightBytes\":%llu,\"blobs\":%u,\"events\":%u,\"tasks\":[",
+    base_sb_printf(b, "},\"weightBytes\":%llu,\"blobs\":%u,\"events\":%u,\"tasks\":[",
               (unsigned long long)ldb_view_weight_bytes(v), v->n_blobs, v->n_events);
     for (uint32_t i = 0; i < v->n_tasks; i++) {
-        sb_printf(b, "%s", i ? "," : "");
+        base_sb_printf(b, "%s", i ? "," : "");
         json_task(b, v, &v->tasks[i]);
     }
-    sb_printf(b, "],\"tensors\":[");
+    base_sb_printf(b, "],\"tensors\":[");
     for (uint32_t i = 0; i < v->n_tensors; i++) {
-        sb_printf(b, "%s", i ? "," : "");
+        base_sb_printf(b, "%s", i ? "," : "");
         json_tensor(b, &v->tensors[i]);
     }
-    sb_printf(b, "],\"memory\":[");
+    base_sb_printf(b, "],\"memory\":[");
     for (uint32_t i = 0; i < v->n_memory; i++) {
-        sb_printf(b, "%s", i ? "," : "");
+        base_sb_printf(b, "%s", i ? "," : "");
         json_memory(b, &v->memory[i]);
     }
-    sb_printf(b, "],\"addresses\":%u}\n", v->n_addresses);
+    base_sb_printf(b, "],\"addresses\":%u}\n", v->n_addresses);
 }
 
 dla_status ldb_describe(const ldb_view *v, int json, char **out)
 {
-    sbuf b = {0};
+    base_sb b = {0};
     if (json)
         describe_json(&b, v);
     else

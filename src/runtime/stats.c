@@ -180,65 +180,30 @@ void rt_stats_record(dla_module *mod, const double *task_start, const double *ta
 
 /* ---- CSV --------------------------------------------------------------------------------------------------- */
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    if (b->oom)
-        return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap + (size_t)n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-}
-
 /* A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a line break. */
-static void sb_field(sbuf *b, const char *s)
+static void sb_field(base_sb *b, const char *s)
 {
     if (!strpbrk(s, ",\"\n\r")) {
-        sb_printf(b, "%s", s);
+        base_sb_printf(b, "%s", s);
         return;
     }
-    sb_printf(b, "\"");
+    base_sb_printf(b, "\"");
     for (const char *p = s; *p; p++) {
         if (*p == '"')
-            sb_printf(b, "\"");
-        sb_printf(b, "%c", *p);
+            base_sb_printf(b, "\"");
+        base_sb_printf(b, "%c", *p);
     }
-    sb_printf(b, "\"");
+    base_sb_printf(b, "\"");
 }
 
 dla_status rt_stats_csv(const dla_module *mod, char **csv)
 {
     *csv = NULL;
-    sbuf b = {malloc(256), 0, 256, 0};
-    if (!b.p)
+    base_sb b = {malloc(256), 0, 256, 0};
+    if (!b.s)
         return base_error(DLA_ERR_NOMEM, "out of memory");
-    b.p[0] = '\0';
-    sb_printf(&b, "layer_name,start_ms,end_ms,net_duration_cpipes_ms,net_duration_rubik_ms,net_duration_bdma_ms,"
+    b.s[0] = '\0';
+    base_sb_printf(&b, "layer_name,start_ms,end_ms,net_duration_cpipes_ms,net_duration_rubik_ms,net_duration_bdma_ms,"
                   "src_precisions,compute_precisions,dst_precisions,uses_sram,uses_fp16_conv,uses_int8_conv,"
                   "max_num_cpipes,uses_weight_compression,uses_structured_sparsity,uses_sdp,uses_pool,"
                   "uses_square_sum_unit\n");
@@ -247,22 +212,22 @@ dla_status rt_stats_csv(const dla_module *mod, char **csv)
     for (uint32_t i = 0; i < mod->view.n_layers; i++) {
         const dla_layer_stats *s = &mod->stats.layers[i];
         sb_field(&b, s->layer_name);
-        sb_printf(&b, ",%.6f,%.6f,%.6f,%.6f,%.6f,", s->start_ms, s->end_ms, s->net_duration_cpipes_ms,
+        base_sb_printf(&b, ",%.6f,%.6f,%.6f,%.6f,%.6f,", s->start_ms, s->end_ms, s->net_duration_cpipes_ms,
                   s->net_duration_rubik_ms, s->net_duration_bdma_ms);
         sb_field(&b, s->src_precisions);
-        sb_printf(&b, ",");
+        base_sb_printf(&b, ",");
         sb_field(&b, s->compute_precisions);
-        sb_printf(&b, ",");
+        base_sb_printf(&b, ",");
         sb_field(&b, s->dst_precisions);
-        sb_printf(&b, ",%d,%d,%d,%d,%d,%d,%d,%d,%d\n", s->uses_sram, s->uses_fp16_conv, s->uses_int8_conv,
+        base_sb_printf(&b, ",%d,%d,%d,%d,%d,%d,%d,%d,%d\n", s->uses_sram, s->uses_fp16_conv, s->uses_int8_conv,
                   s->max_num_cpipes, s->uses_weight_compression, s->uses_structured_sparsity, s->uses_sdp,
                   s->uses_pool, s->uses_square_sum_unit);
     }
     pthread_mutex_unlock(&m->stats_mu);
     if (b.oom) {
-        free(b.p);
+        free(b.s);
         return base_error(DLA_ERR_NOMEM, "out of memory for the statistics CSV");
     }
-    *csv = b.p;
+    *csv = b.s;
     return DLA_OK;
 }

@@ -101,6 +101,24 @@ dla_status cc_new_const_f32(ir_graph *g, const char *base, int rank, const int64
 /* The node that consumes t, if exactly one node does (and t is not a graph output); else NULL. */
 ir_node *cc_single_consumer(const ir_graph *g, const ir_tensor *t);
 
+/* ---- per-layer flag lists (layer_spec.c) ------------------------------------------------------------------ */
+
+/* One "name:VALUE" item of --layerDeviceTypes / --layerPrecisions; name may hold one '*' wildcard. */
+typedef struct cc_layer_spec {
+    char *name;        /* malloc'd; value points into the same allocation */
+    const char *value; /* the text after the last ':' */
+    int code;          /* what classify() made of value */
+    int matched;       /* set by callers when some layer used it (unmatched names are errors) */
+} cc_layer_spec;
+
+/* Parses "name:VALUE,..."; classify returns a code >= 0 for a valid VALUE, else the item is an error naming `flag`
+ * and `usage` ("NAME:GPU or NAME:DLA"). */
+dla_status cc_layer_specs_parse(const char *text, const char *flag, const char *usage, int (*classify)(const char *),
+                                cc_layer_spec **out, int *n_out);
+void cc_layer_specs_free(cc_layer_spec *s, int n);
+/* The spec for layer `name`: an exact name wins over a wildcard; NULL when none. */
+cc_layer_spec *cc_layer_specs_find(cc_layer_spec *s, int n, const char *name);
+
 /* ---- placement and partitioning (place.c, partition.c) ------------------------------------------------- */
 
 typedef enum cc_device { CC_DEV_DLA = 0, CC_DEV_HOST = 1 } cc_device;

@@ -13,86 +13,10 @@
 #include <string.h>
 #include <strings.h>
 
-typedef struct forced_spec {
-    char *name;     /* may contain one '*' wildcard (trtexec) */
-    cc_device device;
-    int matched;
-} forced_spec;
-
-static void free_specs(forced_spec *s, int n)
+/* --layerDeviceTypes values: the code is the device. */
+static int classify_device(const char *v)
 {
-    for (int i = 0; i < n; i++)
-        free(s[i].name);
-    free(s);
-}
-
-/* "name:GPU,name2:DLA" -> specs. Names may contain ':' (the last one separates the device). */
-static dla_status parse_specs(const char *text, forced_spec **out, int *n_out)
-{
-    *out = NULL;
-    *n_out = 0;
-    if (!text || !*text)
-        return DLA_OK;
-    int cap = 1;
-    for (const char *c = text; *c; c++)
-        cap += *c == ',';
-    forced_spec *specs = calloc((size_t)cap, sizeof *specs);
-    if (!specs)
-        return base_error(DLA_ERR_NOMEM, "out of memory");
-    int n = 0;
-    const char *p = text;
-    while (*p) {
-        size_t len = strcspn(p, ",");
-        char *item = strndup(p, len);
-        p += len + (p[len] == ',');
-        if (!item) {
-            free_specs(specs, n);
-            return base_error(DLA_ERR_NOMEM, "out of memory");
-        }
-        if (!*item) {
-            free(item);
-            continue;
-        }
-        char *colon = strrchr(item, ':');
-        const char *dev = colon ? colon + 1 : "";
-        if (!colon || colon == item || (strcasecmp(dev, "GPU") != 0 && strcasecmp(dev, "DLA") != 0)) {
-            dla_status st = base_error(DLA_ERR_INVALID_ARG,
-                                       "--layerDeviceTypes: '%s' is not NAME:GPU or NAME:DLA", item);
-            free(item);
-            free_specs(specs, n);
-            return st;
-        }
-        *colon = '\0';
-        specs[n].name = item;
-        specs[n].device = strcasecmp(dev, "GPU") == 0 ? CC_DEV_HOST : CC_DEV_DLA;
-        n++;
-    }
-    *out = specs;
-    *n_out = n;
-    return DLA_OK;
-}
-
-/* trtexec's matching: exact, or one '*' standing for any run of characters. */
-static int name_matches(const char *pattern, const char *name)
-{
-    const char *star = strchr(pattern, '*');
-    if (!star)
-        return strcmp(pattern, name) == 0;
-    size_t pre = (size_t)(star - pattern), post = strlen(star + 1), len = strlen(name);
-    return len >= pre + post && strncmp(pattern, name, pre) == 0 && strcmp(name + len - post, star + 1) == 0;
-}
-
-/* The spec forcing node `name`: an exact name wins over a wildcard; NULL when none. */
-static forced_spec *find_spec(forced_spec *s, int n, const char *name)
-{
-    forced_spec *wild = NULL;
-    for (int i = 0; i < n; i++) {
-        if (!strchr(s[i].name, '*') && strcmp(s[i].name, name) == 0)
-            return &s[i];
-        if (!wild && strchr(s[i].name, '*') && name_matches(s[i].name, name))
-            wild = &s[i];
-    }
-    return wild;
+    return strcasecmp(v, "GPU") == 0 ? CC_DEV_HOST : strcasecmp(v, "DLA") == 0 ? CC_DEV_DLA : -1;
 }
 
 static int all_outputs_constant(const ir_node *n)
@@ -124,14 +48,14 @@ static int inputs_build_time(const ir_node *n, const cc_placement *p)
     return any;
 }
 
-static dla_status place_node(const ir_node *n, const cc_place_options *o, cc_check_fn check, forced_spec *specs,
+static dla_status place_node(const ir_node *n, const cc_place_options *o, cc_check_fn check, cc_layer_spec *specs,
                              int n_specs, cc_placement *p)
 {
     cc_node_place *np = &p->nodes[n->id];
     np->subgraph = -1;
     char why[256];
     int ok = -1; /* not checked yet */
-    forced_spec *f = find_spec(specs, n_specs, n->name);
+    cc_layer_spec *f = cc_layer_specs_find(specs, n_specs, n->name);
     if (f)
         f->matched = 1; /* a build-time layer runs nowhere: forcing it is moot, but its name is known */
     int build_time = all_outputs_constant(n) || inputs_build_time(n, p);
@@ -147,7 +71,7 @@ static dla_status place_node(const ir_node *n, const cc_place_options *o, cc_che
         ok = check(&o->target, n, why, sizeof why);
     if (f) {
         np->forced = 1;
-        if (f->device == CC_DEV_HOST) {
+        if (f->code == CC_DEV_HOST) {
             np->device = CC_DEV_HOST;
             snprintf(np->reason, sizeof np->reason, "forced to the GPU by --layerDeviceTypes");
             return DLA_OK;
@@ -210,14 +134,15 @@ dla_status cc_place_with(const ir_graph *g, const cc_place_options *o, cc_check_
     for (int i = 0; i < g->n_nodes; i++)
         if (!g->nodes[i] || g->nodes[i]->id != i)
             return base_error(DLA_ERR_INTERNAL, "placement needs a compacted, sorted graph (node %d)", i);
-    forced_spec *specs;
+    cc_layer_spec *specs;
     int n_specs;
-    BASE_TRY(parse_specs(o->layer_device_types, &specs, &n_specs));
+    BASE_TRY(cc_layer_specs_parse(o->layer_device_types, "--layerDeviceTypes", "NAME:GPU or NAME:DLA", classify_device,
+                                  &specs, &n_specs));
     out->n_nodes = g->n_nodes;
     out->n_subgraphs = -1; /* until partitioning has run: the placement is incomplete */
     out->nodes = calloc((size_t)g->n_nodes + 1, sizeof *out->nodes);
     if (!out->nodes) {
-        free_specs(specs, n_specs);
+        cc_layer_specs_free(specs, n_specs);
         return base_error(DLA_ERR_NOMEM, "out of memory placing %d layers", g->n_nodes);
     }
     dla_status st = DLA_OK;
@@ -227,7 +152,7 @@ dla_status cc_place_with(const ir_graph *g, const cc_place_options *o, cc_check_
         if (!specs[i].matched)
             st = base_error(DLA_ERR_INVALID_ARG, "--layerDeviceTypes: no layer named '%s' in the network",
                             specs[i].name);
-    free_specs(specs, n_specs);
+    cc_layer_specs_free(specs, n_specs);
     if (st == DLA_OK)
         st = cc_partition(g, o, out);
     if (st == DLA_OK && !o->allow_gpu_fallback)

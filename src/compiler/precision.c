@@ -30,86 +30,18 @@ dla_status cc_parse_constraints(const char *s, cc_constraints *out)
 
 enum { REQ_NONE = 0, REQ_FP16 = 1, REQ_INT8 = 2, REQ_OTHER = 3 };
 
-typedef struct req_spec {
-    char *name; /* one '*' wildcard allowed */
-    int req;
-    char type[16];
-    int matched;
-} req_spec;
-
-static void free_reqs(req_spec *s, int n)
+/* --layerPrecisions values: fp16 / int8 matter on the DLA; the other trtexec types are accepted (and reported). */
+static int classify_precision(const char *v)
 {
-    for (int i = 0; i < n; i++)
-        free(s[i].name);
-    free(s);
-}
-
-static dla_status parse_reqs(const char *text, req_spec **out, int *n_out)
-{
-    *out = NULL;
-    *n_out = 0;
-    if (!text || !*text)
-        return DLA_OK;
-    int cap = 1;
-    for (const char *c = text; *c; c++)
-        cap += *c == ',';
-    req_spec *s = calloc((size_t)cap, sizeof *s);
-    if (!s)
-        return base_error(DLA_ERR_NOMEM, "out of memory");
-    int n = 0;
-    for (const char *p = text; *p;) {
-        size_t len = strcspn(p, ",");
-        char *item = strndup(p, len);
-        p += len + (p[len] == ',');
-        if (!item) {
-            free_reqs(s, n);
-            return base_error(DLA_ERR_NOMEM, "out of memory");
-        }
-        char *colon = strrchr(item, ':');
-        const char *ty = colon ? colon + 1 : "";
-        int req = strcasecmp(ty, "fp16") == 0 ? REQ_FP16 : strcasecmp(ty, "int8") == 0 ? REQ_INT8 : REQ_OTHER;
-        int known = req != REQ_OTHER || strcasecmp(ty, "fp32") == 0 || strcasecmp(ty, "bf16") == 0 ||
-                    strcasecmp(ty, "fp8") == 0 || strcasecmp(ty, "int32") == 0 || strcasecmp(ty, "int64") == 0;
-        if (!colon || colon == item || !known) {
-            dla_status st = base_error(DLA_ERR_INVALID_ARG,
-                                       "--layerPrecisions: '%s' is not NAME:TYPE (fp32, fp16, bf16, int8, ...)",
-                                       item);
-            free(item);
-            free_reqs(s, n);
-            return st;
-        }
-        *colon = '\0';
-        s[n].name = item;
-        s[n].req = req;
-        snprintf(s[n].type, sizeof s[n].type, "%s", ty);
-        n++;
-    }
-    *out = s;
-    *n_out = n;
-    return DLA_OK;
-}
-
-static int name_matches(const char *pattern, const char *name)
-{
-    const char *star = strchr(pattern, '*');
-    if (!star)
-        return strcmp(pattern, name) == 0;
-    size_t pre = (size_t)(star - pattern), post = strlen(star + 1), len = strlen(name);
-    return len >= pre + post && strncmp(pattern, name, pre) == 0 && strcmp(name + len - post, star + 1) == 0;
-}
-
-/* The request for layer `name`: an exact name wins over a wildcard. */
-static req_spec *find_req(req_spec *s, int n, const char *name)
-{
-    req_spec *wild = NULL;
-    for (int i = 0; i < n; i++) {
-        int w = strchr(s[i].name, '*') != NULL;
-        if (!w && strcmp(s[i].name, name) == 0)
-            return &s[i];
-        if (w && !wild && name_matches(s[i].name, name))
-            wild = &s[i];
-    }
-    return wild;
+    if (strcasecmp(v, "fp16") == 0)
+        return REQ_FP16;
+    if (strcasecmp(v, "int8") == 0)
+        return REQ_INT8;
+    static const char *const other[] = {"fp32", "bf16", "fp8", "int32", "int64"};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++)
+        if (strcasecmp(v, other[i]) == 0)
+            return REQ_OTHER;
+    return -1;
 }
 
 /* ---- the plan --------------------------------------------------------------------------------------------- */
@@ -190,12 +122,12 @@ static dla_status apply_reqs(const sg_req *r, int s, int int8_ok, const char *wh
     return DLA_OK;
 }
 
-static dla_status collect_reqs(const ir_graph *g, const cc_placement *pl, req_spec *specs, int n_specs,
+static dla_status collect_reqs(const ir_graph *g, const cc_placement *pl, cc_layer_spec *specs, int n_specs,
                                cc_constraints c, sg_req *reqs)
 {
     for (int i = 0; i < g->n_nodes; i++) {
         const ir_node *n = g->nodes[i];
-        req_spec *r = find_req(specs, n_specs, n->name);
+        cc_layer_spec *r = cc_layer_specs_find(specs, n_specs, n->name);
         if (!r)
             continue;
         r->matched = 1;
@@ -203,21 +135,21 @@ static dla_status collect_reqs(const ir_graph *g, const cc_placement *pl, req_sp
             continue;
         int s = in_subgraph(pl, n);
         if (s < 0) {
-            if (c == CC_CONSTRAINTS_OBEY && !strchr(r->name, '*') && r->req != REQ_OTHER)
+            if (c == CC_CONSTRAINTS_OBEY && !strchr(r->name, '*') && r->code != REQ_OTHER)
                 return base_error(DLA_ERR_UNSUPPORTED, "--layerPrecisions: %s '%s' asks for %s but runs on the "
                                   "host, which computes FP32 (--precisionConstraints=obey)", n->op_type, n->name,
-                                  r->type);
+                                  r->value);
             base_log(DLA_LOG_INFO, "--layerPrecisions: %s '%s' runs on the host (FP32)", n->op_type, n->name);
             continue;
         }
         sg_req *q = &reqs[s];
-        if (r->req == REQ_FP16 && !q->fp16)
+        if (r->code == REQ_FP16 && !q->fp16)
             q->fp16 = n;
-        else if (r->req == REQ_INT8 && !q->int8)
+        else if (r->code == REQ_INT8 && !q->int8)
             q->int8 = n;
-        else if (r->req == REQ_OTHER && !q->other) {
+        else if (r->code == REQ_OTHER && !q->other) {
             q->other = n;
-            q->other_type = r->type;
+            q->other_type = r->value;
         }
     }
     for (int k = 0; k < n_specs; k++)
@@ -300,13 +232,14 @@ dla_status cc_precision_plan_make(const ir_graph *g, const cc_placement *pl, con
     cc_precision_options dflt = {.precisions = CC_FP16};
     if (!o)
         o = &dflt;
-    req_spec *specs = NULL;
+    cc_layer_spec *specs = NULL;
     int n_specs = 0;
     if (o->constraints == CC_CONSTRAINTS_NONE) {
         if (o->layer_precisions && *o->layer_precisions)
             base_log(DLA_LOG_WARN, "--layerPrecisions has no effect with --precisionConstraints=none");
     } else {
-        BASE_TRY(parse_reqs(o->layer_precisions, &specs, &n_specs));
+        BASE_TRY(cc_layer_specs_parse(o->layer_precisions, "--layerPrecisions", "NAME:TYPE (fp32, fp16, bf16, int8, ...)",
+                                      classify_precision, &specs, &n_specs));
     }
     out->n_subgraphs = pl->n_subgraphs;
     out->n_tensors = g->n_tensors;
@@ -339,7 +272,7 @@ dla_status cc_precision_plan_make(const ir_graph *g, const cc_placement *pl, con
         st = decide(g, pl, o, o->scales ? known : NULL, reqs, out);
     free(reqs);
     free(act);
-    free_reqs(specs, n_specs);
+    cc_layer_specs_free(specs, n_specs);
     if (st != DLA_OK) {
         free(known);
         cc_precision_plan_release(out);

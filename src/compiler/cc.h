@@ -67,6 +67,12 @@ const char *cc_how_name(cc_how h);
 int cc_rule_count(void);
 const cc_rule *cc_rule_at(int i);
 
+/* Writes the formatted reason (when reason is not NULL) and returns 0, so checks and rewrite conditions can
+ * `return cc_fail(...)`. */
+int cc_fail(char *reason, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* 1 if t holds build-time constant data (an initializer, a Constant, or a folded value). */
+int cc_is_const(const ir_tensor *t);
+
 /* General rules + the op's rule: 1 if n can run on the DLA, else 0 with a reason (see cc_check_fn). A NULL target
  * means Orin with FP16 and INT8. Build-time ops (Shape, Constant, ...) give 1 when their value is known at build
  * time (placement counts them on neither device). */

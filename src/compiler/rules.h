@@ -17,11 +17,6 @@
 #define CC_MAX_RANK 4
 #define CC_MAX_VOLUME (((int64_t)1 << 31) - 1) /* TensorRT: a tensor has fewer than 2^31 elements */
 
-/* Writes the formatted reason and returns 0 (so checks can `return cc_fail(...)`). */
-int cc_fail(char *reason, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* 1 if t holds build-time constant data (an initializer, a Constant, or a folded value). */
-int cc_is_const(const ir_tensor *t);
 /* 1 if n's input idx is present. */
 int cc_has_in(const ir_node *n, int idx);
 /* Requires n's input idx to be a 4-D tensor ("DLA only supports 4-D tensors; input 0 is 3-D"). */

@@ -13,10 +13,10 @@
 int rc_neg_applies(const ir_node *n, char *reason, size_t size)
 {
     if (n->n_in < 1 || !n->in[0] || !n->out[0])
-        return rc_fail(reason, size, "it has no input");
+        return cc_fail(reason, size, "it has no input");
     const ir_tensor *x = n->in[0];
     if (x->dtype != IR_F32 && x->dtype != IR_F16)
-        return rc_fail(reason, size, "input is %s; the rewrite into Mul by -1 needs float32 or float16",
+        return cc_fail(reason, size, "input is %s; the rewrite into Mul by -1 needs float32 or float16",
                        ir_dtype_name(x->dtype));
     return 1;
 }

@@ -8,8 +8,6 @@
 
 #include "compiler/cc.h"
 
-/* 1 when t holds build-time constant data. */
-int rc_is_const(const ir_tensor *t);
 /* A constant integer tensor (int32/int64) flattened into dst (at most max values): the count, or -1 when t is not
  * an integer constant or has more than max values. */
 int64_t rc_const_ints(const ir_tensor *t, int64_t *dst, int64_t max);
@@ -39,8 +37,6 @@ dla_status rc_conv(ir_graph *g, ir_op op, const char *name, ir_tensor *in, ir_te
 /* Reshape of `in` to out's shape, writing out (a constant int64 shape input named after the node). */
 dla_status rc_reshape(ir_graph *g, const char *name, ir_tensor *in, ir_tensor *out);
 
-/* 0 with reason (when not NULL) set from fmt; for the conditions of the passes. */
-int rc_fail(char *reason, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Why a reconstruction does not apply. For a node of an op these passes rewrite (Neg, Not, And, Or, Xor,
  * DepthToSpace, SpaceToDepth, Gather, ScatterElements, Scatter, Where): 0 with one sentence naming the condition

@@ -67,36 +67,36 @@ static int gather_check(const ir_node *n, int64_t *idx, int64_t *count, int *axi
 {
     char s[96];
     if (n->n_in < 2 || !n->in[0] || !n->in[1] || !n->out[0])
-        return rc_fail(reason, size, "it lacks an input");
+        return cc_fail(reason, size, "it lacks an input");
     const ir_tensor *x = n->in[0], *ind = n->in[1];
-    if (!rc_is_const(ind) || (ind->dtype != IR_I32 && ind->dtype != IR_I64))
-        return rc_fail(reason, size, "indices are not a build-time integer constant; the rewrite into a 1x1 Conv "
+    if (!cc_is_const(ind) || (ind->dtype != IR_I32 && ind->dtype != IR_I64))
+        return cc_fail(reason, size, "indices are not a build-time integer constant; the rewrite into a 1x1 Conv "
                        "needs them");
     if (x->dtype != IR_F32)
-        return rc_fail(reason, size, "data is %s; the rewrite into a 1x1 Conv needs float32",
+        return cc_fail(reason, size, "data is %s; the rewrite into a 1x1 Conv needs float32",
                        ir_dtype_name(x->dtype));
     if (!rc_shape_is(x, 4))
-        return rc_fail(reason, size, "data shape %s is not a known 4-D shape; the rewrite into a 1x1 Conv needs one",
+        return cc_fail(reason, size, "data shape %s is not a known 4-D shape; the rewrite into a 1x1 Conv needs one",
                        ir_shape_str(x, s, sizeof s));
-    if (rc_is_const(x))
-        return rc_fail(reason, size, "data is a constant too; constant folding computes it at build time");
+    if (cc_is_const(x))
+        return cc_fail(reason, size, "data is a constant too; constant folding computes it at build time");
     *axis = conv_axis(n, 0);
     if (!*axis)
-        return rc_fail(reason, size, "axis %lld is not 1, 2 or 3 (C, H or W) of the 4-D data; the rewrite into a "
+        return cc_fail(reason, size, "axis %lld is not 1, 2 or 3 (C, H or W) of the 4-D data; the rewrite into a "
                        "1x1 Conv needs one of those", (long long)ir_attr_int(n, "axis", 0));
     if (ind->rank > 1)
-        return rc_fail(reason, size, "indices are %d-D (%s); the rewrite into a 1x1 Conv needs 1-D indices or a "
+        return cc_fail(reason, size, "indices are %d-D (%s); the rewrite into a 1x1 Conv needs 1-D indices or a "
                        "scalar", ind->rank, ir_shape_str(ind, s, sizeof s));
     int64_t numel = ir_tensor_numel(ind);
     if (numel < 1 || numel > RC_MAX_INDICES)
-        return rc_fail(reason, size, "%lld indices; the rewrite into a 1x1 Conv needs 1 to %d (the DLA's limit of "
+        return cc_fail(reason, size, "%lld indices; the rewrite into a 1x1 Conv needs 1 to %d (the DLA's limit of "
                        "output channels)", (long long)numel, RC_MAX_INDICES);
     *count = numel;
     rc_const_ints(ind, idx, RC_MAX_INDICES);
     const int64_t dim = x->dims[*axis];
     for (int64_t k = 0; k < *count; k++)
         if (idx[k] < -dim || idx[k] >= dim)
-            return rc_fail(reason, size, "index %lld is outside [%lld, %lld)", (long long)idx[k], (long long)-dim,
+            return cc_fail(reason, size, "index %lld is outside [%lld, %lld)", (long long)idx[k], (long long)-dim,
                            (long long)dim);
     normalise(idx, *count, dim);
     return 1;
@@ -107,7 +107,7 @@ int rc_gather_applies(const ir_node *n, char *reason, size_t size)
     int64_t *idx = malloc(sizeof(int64_t) * RC_MAX_INDICES), count = 0;
     int axis = 0;
     if (!idx)
-        return rc_fail(reason, size, "out of memory reading its indices");
+        return cc_fail(reason, size, "out of memory reading its indices");
     int ok = gather_check(n, idx, &count, &axis, reason, size);
     free(idx);
     return ok;
@@ -197,46 +197,46 @@ static int scatter_check(const ir_node *n, int axis, int64_t *all, int64_t *idx,
     const ir_tensor *x = n->in[0], *ind = n->in[1], *upd = n->in[2];
     const char *red = ir_attr_str(n, "reduction", "none");
     if (strcmp(red, "none") != 0)
-        return rc_fail(reason, size, "reduction '%s'; the rewrite into Mul + Add + a 1x1 Conv needs reduction none",
+        return cc_fail(reason, size, "reduction '%s'; the rewrite into Mul + Add + a 1x1 Conv needs reduction none",
                        red);
-    if (!rc_is_const(ind) || (ind->dtype != IR_I32 && ind->dtype != IR_I64))
-        return rc_fail(reason, size, "indices are not a build-time integer constant; the rewrite into Mul + Add + "
+    if (!cc_is_const(ind) || (ind->dtype != IR_I32 && ind->dtype != IR_I64))
+        return cc_fail(reason, size, "indices are not a build-time integer constant; the rewrite into Mul + Add + "
                        "a 1x1 Conv needs them");
     if (x->dtype != IR_F32 || upd->dtype != IR_F32)
-        return rc_fail(reason, size, "data is %s and updates %s; the rewrite needs float32",
+        return cc_fail(reason, size, "data is %s and updates %s; the rewrite needs float32",
                        ir_dtype_name(x->dtype), ir_dtype_name(upd->dtype));
     if (!rc_shape_is(x, 4) || !rc_shape_is(upd, 4) || !rc_shape_is(ind, 4))
-        return rc_fail(reason, size, "data, indices and updates are not all of known 4-D shapes; the rewrite needs "
+        return cc_fail(reason, size, "data, indices and updates are not all of known 4-D shapes; the rewrite needs "
                        "them");
-    if (rc_is_const(x))
-        return rc_fail(reason, size, "data is a constant; the rewrite needs an activation");
+    if (cc_is_const(x))
+        return cc_fail(reason, size, "data is a constant; the rewrite needs an activation");
     if (!axis)
-        return rc_fail(reason, size, "axis %lld is not 1, 2 or 3 (C, H or W); the rewrite needs one of those",
+        return cc_fail(reason, size, "axis %lld is not 1, 2 or 3 (C, H or W); the rewrite needs one of those",
                        (long long)ir_attr_int(n, "axis", 0));
     for (int i = 0; i < 4; i++) {
         if (ind->dims[i] != upd->dims[i])
-            return rc_fail(reason, size, "indices and updates differ in %s (%lld vs %lld)", dim_name[i],
+            return cc_fail(reason, size, "indices and updates differ in %s (%lld vs %lld)", dim_name[i],
                            (long long)ind->dims[i], (long long)upd->dims[i]);
         if (i != axis && upd->dims[i] != x->dims[i])
-            return rc_fail(reason, size, "updates cover %lld of data's %lld along %s; the rewrite needs them to span "
+            return cc_fail(reason, size, "updates cover %lld of data's %lld along %s; the rewrite needs them to span "
                            "every dim but the axis", (long long)upd->dims[i], (long long)x->dims[i], dim_name[i]);
     }
     *count = upd->dims[axis];
     int64_t total = ir_tensor_numel(ind), dim = x->dims[axis];
     if (*count > RC_MAX_INDICES)
-        return rc_fail(reason, size, "%lld slices are scattered; the rewrite needs at most %d", (long long)*count,
+        return cc_fail(reason, size, "%lld slices are scattered; the rewrite needs at most %d", (long long)*count,
                        RC_MAX_INDICES);
     rc_const_ints(ind, all, total);
     if (!uniform_indices(ind, all, axis, idx))
-        return rc_fail(reason, size, "the indices vary along a dim other than the axis %s; the rewrite needs them "
+        return cc_fail(reason, size, "the indices vary along a dim other than the axis %s; the rewrite needs them "
                        "uniform there", dim_name[axis]);
     for (int64_t k = 0; k < *count; k++)
         if (idx[k] < -dim || idx[k] >= dim)
-            return rc_fail(reason, size, "index %lld is outside [%lld, %lld)", (long long)idx[k], (long long)-dim,
+            return cc_fail(reason, size, "index %lld is outside [%lld, %lld)", (long long)idx[k], (long long)-dim,
                            (long long)dim);
     normalise(idx, *count, dim);
     if (has_duplicates(idx, *count, dim, seen))
-        return rc_fail(reason, size, "an index repeats; the rewrite needs distinct indices (the Conv would add "
+        return cc_fail(reason, size, "an index repeats; the rewrite needs distinct indices (the Conv would add "
                        "the updates)");
     return 1;
 }
@@ -281,13 +281,13 @@ static dla_status scatter_one(ir_graph *g, const ir_node *n, int do_rewrite, int
 {
     *applied = 0;
     if (n->n_in < 3 || !n->in[0] || !n->in[1] || !n->in[2] || !n->out[0]) {
-        rc_fail(reason, size, "it lacks an input");
+        cc_fail(reason, size, "it lacks an input");
         return DLA_OK;
     }
     int axis = conv_axis(n, 0);
     int64_t total = ir_tensor_numel(n->in[1]), dim = rc_shape_is(n->in[0], 4) && axis ? n->in[0]->dims[axis] : 0;
     if (total > ((int64_t)1 << 26)) {
-        rc_fail(reason, size, "%lld indices are too many to check at build time", (long long)total);
+        cc_fail(reason, size, "%lld indices are too many to check at build time", (long long)total);
         return DLA_OK;
     }
     total = total < 0 ? 0 : total;
@@ -310,7 +310,7 @@ int rc_scatter_applies(const ir_node *n, char *reason, size_t size)
 {
     int applied = 0;
     if (scatter_one(NULL, n, 0, &applied, reason, size) != DLA_OK)
-        return rc_fail(reason, size, "out of memory reading its indices");
+        return cc_fail(reason, size, "out of memory reading its indices");
     return applied;
 }
 

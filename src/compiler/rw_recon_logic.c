@@ -103,7 +103,7 @@ static int inputs_ok(const logic_state *s, int r)
             const ir_tensor *t = n->in[j];
             if (produced_in_region(s, t, r))
                 continue;
-            if (!rc_is_const(t) && !(t->flags & IR_T_INPUT) && !is_comparison(t->producer))
+            if (!cc_is_const(t) && !(t->flags & IR_T_INPUT) && !is_comparison(t->producer))
                 return 0;
         }
     }
@@ -118,10 +118,10 @@ int rc_logic_applies(const ir_node *n, char *reason, size_t size)
     const ir_node *stack[MAX_WALK], *seen[MAX_WALK];
     int top = 0, n_seen = 0;
     if (!legacy_shapes_ok(n))
-        return rc_fail(reason, size, "opset %d broadcasts only through legacy attributes; the rewrite into float "
+        return cc_fail(reason, size, "opset %d broadcasts only through legacy attributes; the rewrite into float "
                        "arithmetic needs operands of one known shape there (or opset 7 or later)", n->opset);
     if (!logic_ok(n))
-        return rc_fail(reason, size, "an operand or the result is not a bool tensor of a known type");
+        return cc_fail(reason, size, "an operand or the result is not a bool tensor of a known type");
     stack[top++] = n;
     seen[n_seen++] = n;
     while (top) {
@@ -129,10 +129,10 @@ int rc_logic_applies(const ir_node *n, char *reason, size_t size)
         for (int j = 0; j < m->n_in; j++) {
             const ir_tensor *t = m->in[j];
             const ir_node *p = t->producer;
-            if (rc_is_const(t) || (t->flags & IR_T_INPUT) || is_comparison(p))
+            if (cc_is_const(t) || (t->flags & IR_T_INPUT) || is_comparison(p))
                 continue;
             if (!is_logic(p) || !logic_ok(p))
-                return rc_fail(reason, size, "bool input '%s'%s%s%s comes from %s%s%s; the rewrite into float "
+                return cc_fail(reason, size, "bool input '%s'%s%s%s comes from %s%s%s; the rewrite into float "
                                "arithmetic needs its bool inputs from comparisons, graph inputs or constants",
                                t->name, m == n ? "" : " (of '", m == n ? "" : m->name, m == n ? "" : "')",
                                p ? p->op_type : "no node", p ? " " : "", p ? p->name : "");
@@ -157,7 +157,7 @@ static dla_status float_input(logic_state *s, const ir_node *n, ir_tensor *t, ir
     }
     char base[256];
     snprintf(base, sizeof base, "%.230s_f32", t->name);
-    if (rc_is_const(t)) {
+    if (cc_is_const(t)) {
         BASE_TRY(rc_const(s->g, base, IR_F32, t->rank, t->dims, out));
         const unsigned char *b = t->data;
         float *f = (*out)->data;

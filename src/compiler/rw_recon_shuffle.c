@@ -61,7 +61,7 @@ static int find_chain(const ir_graph *g, const ir_node *r2, ir_node **tr, ir_nod
     if (!*r1 || (*r1)->op != IR_OP_Reshape || cc_single_consumer(g, (*tr)->in[0]) != *tr || !(*r1)->in[0])
         return 0;
     const ir_tensor *x = (*r1)->in[0], *o = r2->out[0], *t1 = (*tr)->in[0], *t2 = r2->in[0];
-    if (x->dtype != IR_F32 || rc_is_const(x) || !rc_shape_is(x, 4) || !rc_shape_is(o, 4) || t1->rank < 1 ||
+    if (x->dtype != IR_F32 || cc_is_const(x) || !rc_shape_is(x, 4) || !rc_shape_is(o, 4) || t1->rank < 1 ||
         t2->rank != t1->rank || !ir_tensor_shape_known(t1) || !ir_tensor_shape_known(t2))
         return 0;
     if (memcmp(x->dims, o->dims, sizeof(int64_t) * 4) != 0 || x->dims[1] > RC_MAX_SHUFFLE_C ||

@@ -17,24 +17,24 @@ int rc_space_applies(const ir_node *n, char *reason, size_t size)
     const int d2s = n->op == IR_OP_DepthToSpace;
     const char *conv = d2s ? "ConvTranspose" : "Conv";
     if (n->n_in < 1 || !n->in[0] || !n->out[0])
-        return rc_fail(reason, size, "it has no input");
+        return cc_fail(reason, size, "it has no input");
     const ir_tensor *x = n->in[0];
     if (x->dtype != IR_F32)
-        return rc_fail(reason, size, "input is %s; the rewrite into a %s needs float32", ir_dtype_name(x->dtype),
+        return cc_fail(reason, size, "input is %s; the rewrite into a %s needs float32", ir_dtype_name(x->dtype),
                        conv);
     if (!rc_shape_is(x, 4))
-        return rc_fail(reason, size, "input shape %s is not a known 4-D shape; the rewrite into a %s needs one",
+        return cc_fail(reason, size, "input shape %s is not a known 4-D shape; the rewrite into a %s needs one",
                        ir_shape_str(x, s, sizeof s), conv);
     const int64_t b = ir_attr_int(n, "blocksize", 0), max = d2s ? RC_MAX_BLOCK_D2S : RC_MAX_BLOCK_S2D;
     if (b < 1 || b > max)
-        return rc_fail(reason, size, "blocksize %lld is outside [1, %lld], the DLA's %s of the %s it would become",
+        return cc_fail(reason, size, "blocksize %lld is outside [1, %lld], the DLA's %s of the %s it would become",
                        (long long)b, (long long)max, d2s ? "kernel and stride range" : "stride range", conv);
     if (d2s && x->dims[1] % (b * b) != 0)
-        return rc_fail(reason, size, "C = %lld is not divisible by blocksize^2 = %lld", (long long)x->dims[1],
+        return cc_fail(reason, size, "C = %lld is not divisible by blocksize^2 = %lld", (long long)x->dims[1],
                        (long long)(b * b));
     for (int i = 2; !d2s && i < 4; i++)
         if (x->dims[i] % b != 0)
-            return rc_fail(reason, size, "%s = %lld is not divisible by blocksize %lld", i == 2 ? "H" : "W",
+            return cc_fail(reason, size, "%s = %lld is not divisible by blocksize %lld", i == 2 ? "H" : "W",
                            (long long)x->dims[i], (long long)b);
     return 1;
 }

@@ -5,25 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-int rc_fail(char *reason, size_t size, const char *fmt, ...)
-{
-    if (reason && size) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(reason, size, fmt, ap);
-        va_end(ap);
-    }
-    return 0;
-}
-
-int rc_is_const(const ir_tensor *t)
-{
-    return t && t->data && t->data_kind == IR_DATA_CONST;
-}
-
 int64_t rc_const_ints(const ir_tensor *t, int64_t *dst, int64_t max)
 {
-    if (!rc_is_const(t) || (t->dtype != IR_I32 && t->dtype != IR_I64))
+    if (!cc_is_const(t) || (t->dtype != IR_I32 && t->dtype != IR_I64))
         return -1;
     int64_t n = ir_tensor_numel(t);
     if (n < 0 || n > max)

@@ -43,10 +43,10 @@ static int varying_axis(const ir_tensor *c, char *reason, size_t size)
         if (!vary)
             continue;
         if (a == 0)
-            return rc_fail(reason, size, "the condition varies along N; the rewrite into Concat + a 1x1 Conv needs "
+            return cc_fail(reason, size, "the condition varies along N; the rewrite into Concat + a 1x1 Conv needs "
                            "it to vary along one of C, H, W only");
         if (n_vary++)
-            return rc_fail(reason, size, "the condition varies along %s and %s; the rewrite into Concat + a 1x1 "
+            return cc_fail(reason, size, "the condition varies along %s and %s; the rewrite into Concat + a 1x1 "
                            "Conv needs it to vary along one of C, H, W only", dim_name[axis], dim_name[a]);
         axis = a;
     }
@@ -55,7 +55,7 @@ static int varying_axis(const ir_tensor *c, char *reason, size_t size)
 
 static int finite_if_const(const ir_tensor *t)
 {
-    if (!rc_is_const(t))
+    if (!cc_is_const(t))
         return 1;
     const float *p = t->data;
     for (int64_t k = 0, n = ir_tensor_numel(t); k < n; k++)
@@ -69,29 +69,29 @@ static int where_check(const ir_node *n, char *reason, size_t size)
 {
     char a[96], b[96];
     if (n->n_in < 3 || !n->in[0] || !n->in[1] || !n->in[2] || !n->out[0])
-        return rc_fail(reason, size, "it lacks an input");
+        return cc_fail(reason, size, "it lacks an input");
     const ir_tensor *c = n->in[0], *x = n->in[1], *y = n->in[2], *o = n->out[0];
-    if (!rc_is_const(c) || c->dtype != IR_BOOL || c->rank < 0 || c->rank > 4)
-        return rc_fail(reason, size, "the condition is not a build-time bool constant of rank <= 4; the rewrite "
+    if (!cc_is_const(c) || c->dtype != IR_BOOL || c->rank < 0 || c->rank > 4)
+        return cc_fail(reason, size, "the condition is not a build-time bool constant of rank <= 4; the rewrite "
                        "into Concat + a 1x1 Conv needs one");
     if (x->dtype != IR_F32 || y->dtype != IR_F32)
-        return rc_fail(reason, size, "X is %s and Y %s; the rewrite into Concat + a 1x1 Conv needs float32",
+        return cc_fail(reason, size, "X is %s and Y %s; the rewrite into Concat + a 1x1 Conv needs float32",
                        ir_dtype_name(x->dtype), ir_dtype_name(y->dtype));
     int same = rc_shape_is(x, 4) && rc_shape_is(y, 4);
     for (int d = 0; same && d < 4; d++)
         same = x->dims[d] == y->dims[d] && (o->rank != 4 || o->dims[d] == x->dims[d]);
     if (!same || (o->rank != 4 && o->rank != -1))
-        return rc_fail(reason, size, "X (%s) and Y (%s) are not of one known 4-D shape that is also the output's; "
+        return cc_fail(reason, size, "X (%s) and Y (%s) are not of one known 4-D shape that is also the output's; "
                        "the rewrite into Concat + a 1x1 Conv needs that", ir_shape_str(x, a, sizeof a),
                        ir_shape_str(y, b, sizeof b));
     for (int d = 0; d < c->rank; d++) {
         int64_t cd = c->dims[d], xd = x->dims[d + 4 - c->rank];
         if (cd != 1 && cd != xd)
-            return rc_fail(reason, size, "the condition (%s) does not broadcast into X (%s) without growing it",
+            return cc_fail(reason, size, "the condition (%s) does not broadcast into X (%s) without growing it",
                            ir_shape_str(c, a, sizeof a), ir_shape_str(x, b, sizeof b));
     }
     if (!finite_if_const(x) || !finite_if_const(y))
-        return rc_fail(reason, size, "constant %s holds an infinity or NaN; the selector Conv would turn 0 * inf "
+        return cc_fail(reason, size, "constant %s holds an infinity or NaN; the selector Conv would turn 0 * inf "
                        "into NaN", finite_if_const(x) ? "Y" : "X");
     return varying_axis(c, reason, size);
 }

@@ -435,25 +435,6 @@ done:
     return rc;
 }
 
-/* "int64:chw" for every non-float network input/output (the builder's default is fp32:chw for all). */
-static const char *io_spec(const dla_model *m, int input, char *buf, size_t size)
-{
-    int n = input ? dla_model_num_inputs(m) : dla_model_num_outputs(m), other = 0;
-    size_t len = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < n && len < size; i++) {
-        dla_tensor t;
-        if ((input ? dla_model_input(m, i, &t) : dla_model_output(m, i, &t)) != DLA_OK)
-            return NULL;
-        const char *type = t.dtype == DLA_FLOAT16 ? "fp16" : t.dtype == DLA_INT8 ? "int8" : t.dtype == DLA_INT32 ?
-                           "int32" : t.dtype == DLA_INT64 ? "int64" : t.dtype == DLA_UINT8 ? "uint8" :
-                           t.dtype == DLA_BOOL ? "bool" : "fp32";
-        other |= strcmp(type, "fp32") != 0;
-        len += (size_t)snprintf(buf + len, size - len, "%s%s:chw", i ? "," : "", type);
-    }
-    return other && len < size ? buf : NULL;
-}
-
 /* The build line; returns the loadable's precision: "int8", "fp16", "mixed" (INT8 and FP16 layers) or "?". */
 static const char *loadable_summary(const void *bytes, size_t size, const dla_placement *p, char *out,
                                     size_t out_size)
@@ -526,8 +507,8 @@ static int build_engine(const eval_ctx *c, const char *shapes, int int8, eval_ru
                             .calib_data = int8 ? c->o->calib_data : NULL,
                             .calib_method = int8 ? c->o->calib_method : NULL, .model_name = c->o->model,
                             .build_command = "dla eval"};
-    bo.input_io_formats = io_spec(m, 1, in_spec, sizeof in_spec);
-    bo.output_io_formats = io_spec(m, 0, out_spec, sizeof out_spec);
+    bo.input_io_formats = cli_default_io_spec(m, 1, in_spec, sizeof in_spec);
+    bo.output_io_formats = cli_default_io_spec(m, 0, out_spec, sizeof out_spec);
     dla_placement *p = NULL;
     void *bytes = NULL;
     size_t size = 0;

@@ -124,27 +124,6 @@ static void print_loadable_summary(const exec_engine *e)
     dla_loadable_destroy(l);
 }
 
-/* trtexec's default I/O format is each tensor's own type, linear ("fp32:chw" for a float network). When a network
- * input or output is not float32 and no --*IOFormats was given, spell that default out per tensor in model order
- * (NULL: every tensor is float32, the builder's default). */
-static const char *default_io_spec(const dla_model *m, int input, char *buf, size_t size)
-{
-    int n = input ? dla_model_num_inputs(m) : dla_model_num_outputs(m), other = 0;
-    size_t len = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < n && len < size; i++) {
-        dla_tensor t;
-        if ((input ? dla_model_input(m, i, &t) : dla_model_output(m, i, &t)) != DLA_OK)
-            return NULL;
-        const char *type = t.dtype == DLA_FLOAT16 ? "fp16" : t.dtype == DLA_INT8 ? "int8" : t.dtype == DLA_INT32 ?
-                           "int32" : t.dtype == DLA_INT64 ? "int64" : t.dtype == DLA_UINT8 ? "uint8" :
-                           t.dtype == DLA_BOOL ? "bool" : "fp32";
-        other |= strcmp(type, "fp32") != 0;
-        len += (size_t)snprintf(buf + len, size - len, "%s%s:chw", i ? "," : "", type);
-    }
-    return other && len < size ? buf : NULL;
-}
-
 /* The flags again, for the loadable's build info. */
 static void command_text(const exec_opts *o, char *buf, size_t size)
 {
@@ -179,9 +158,9 @@ int exec_build(const exec_opts *o, exec_engine *e)
                             .build_command = command};
     char in_spec[1024], out_spec[1024];
     if (!bo.input_io_formats)
-        bo.input_io_formats = default_io_spec(e->model, 1, in_spec, sizeof in_spec);
+        bo.input_io_formats = cli_default_io_spec(e->model, 1, in_spec, sizeof in_spec);
     if (!bo.output_io_formats)
-        bo.output_io_formats = default_io_spec(e->model, 0, out_spec, sizeof out_spec);
+        bo.output_io_formats = cli_default_io_spec(e->model, 0, out_spec, sizeof out_spec);
     if (o->dla_core < 0) { /* no DLA core: everything on the host executor (trtexec's GPU) */
         bo.allow_gpu_fallback = 1;
         bo.layer_device_types = "*:GPU";

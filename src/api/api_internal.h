@@ -2,6 +2,8 @@
 #ifndef DLA_API_INTERNAL_H
 #define DLA_API_INTERNAL_H
 
+#include "compiler/cc.h"
+#include "dla/compiler.h"
 #include "dla/model.h"
 #include "ir/ir.h"
 
@@ -12,5 +14,9 @@ ir_graph *api_model_graph(dla_model *m);
 void api_model_graph_changed(dla_model *m);
 /* Copies the thread's last error into m's error message and returns st. */
 dla_status api_model_fail(dla_model *m, dla_status st);
+
+/* dla_model_place with the placement check `check` (cc_check_node: the DLA's rules, as `dla ops` reports them;
+ * the builder adds whether dlakit can lower each op, so the placement it returns is the one it builds). */
+dla_status api_model_place(dla_model *m, const dla_build_options *opts, cc_check_fn check, dla_placement **out);
 
 #endif

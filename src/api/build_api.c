@@ -2,6 +2,7 @@
  * and cc_build with the ONNX exporter serializing the host segments. */
 #include "api_internal.h"
 #include "calib_internal.h"
+#include "compiler/partition.h"
 #include "compiler/tb.h"
 #include "dla/compiler.h"
 #include "onnx/onnx_import.h"
@@ -14,6 +15,12 @@ static dla_status serialize_onnx(void *user, const ir_graph *g, void **bytes, si
 {
     (void)user;
     return onnx_export(g, bytes, size);
+}
+
+/* The build's placement check: the DLA's rules, then whether dlakit can lower the op. */
+static int check_buildable(const cc_target *t, const ir_node *n, char *reason, size_t size)
+{
+    return cc_check_node(t, n, reason, size) && cc_lower_supports(n, reason, size);
 }
 
 static void place_options(const dla_build_options *o, cc_place_options *po)
@@ -92,7 +99,7 @@ static dla_status build(dla_model *m, const dla_build_options *o, void **bytes, 
     cc_place_options po;
     place_options(o, &po);
     cc_placement pl;
-    dla_status st = cc_place(g, &po, &pl);
+    dla_status st = cc_place_with(g, &po, check_buildable, &pl);
     cc_precision_plan pp;
     memset(&pp, 0, sizeof pp);
     if (st == DLA_OK) {
@@ -131,7 +138,7 @@ dla_status dla_builder_build_placed(dla_model *m, const dla_build_options *opts,
         return api_model_fail(m, base_error(DLA_ERR_INVALID_ARG, "--buildDLAStandalone cannot be combined with "
                                             "--allowGPUFallback (a standalone loadable has no host tasks)"));
     dla_placement *p = NULL;
-    dla_status st = dla_model_place(m, o, &p);
+    dla_status st = api_model_place(m, o, check_buildable, &p);
     if (st == DLA_OK)
         st = build(m, o, loadable, size);
     if (placement)

@@ -147,6 +147,11 @@ static void log_lines(dla_log_level level, const char *text)
 
 dla_status dla_model_place(dla_model *m, const dla_build_options *opts, dla_placement **out)
 {
+    return api_model_place(m, opts, cc_check_node, out);
+}
+
+dla_status api_model_place(dla_model *m, const dla_build_options *opts, cc_check_fn check, dla_placement **out)
+{
     *out = NULL;
     base_clear_error();
     dla_build_options dflt;
@@ -175,7 +180,7 @@ dla_status dla_model_place(dla_model *m, const dla_build_options *opts, dla_plac
     po.min_island_nodes = opts->min_island_layers;
     po.min_island_macs = opts->min_island_macs == 0 ? -1 : opts->min_island_macs < 0 ? 0 : opts->min_island_macs;
     cc_placement pl;
-    st = cc_place(g, &po, &pl);
+    st = cc_place_with(g, &po, check, &pl);
     if (cc_placement_complete(&pl)) {
         dla_status bst = build(g, &pl, out);
         if (bst != DLA_OK)

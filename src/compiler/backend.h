@@ -78,6 +78,11 @@ dla_status cc_tb_add_op(cc_task_builder *tb, const eng_op *op, const char *layer
 void cc_tb_mark(cc_task_builder *tb, const ir_node *n);
 int cc_tb_is_marked(const cc_task_builder *tb, const ir_node *n);
 
+/* 1 if the lowering has an engine form for n's op; else 0 with a reason. The build places with this check on top of
+ * the rule table (cc_check_node), so an op DLA software runs but dlakit cannot lower yet falls back to the host
+ * (with --allowGPUFallback) instead of failing the build; `dla ops` shows the rule table's answer. */
+int cc_lower_supports(const ir_node *n, char *reason, size_t size);
+
 /* Lowers every node of one DLA subgraph (node ids in topological order) into the current task. Errors name the
  * node and what could not be lowered. Implemented by lower.c. */
 dla_status cc_lower_task(cc_task_builder *tb, const ir_graph *g, const int *node_ids, int n_nodes);

@@ -202,6 +202,15 @@ static int is_build_time(int op)
            op == IR_OP_Range;
 }
 
+int cc_lower_supports(const ir_node *n, char *reason, size_t size)
+{
+    if (is_build_time(n->op) || is_conv_op(n->op) || is_pool_op(n->op) || n->op == IR_OP_LRN ||
+        lw_is_layout_op(n->op) || lw_is_sdp_op(n->op))
+        return 1;
+    return cc_fail(reason, size, "DLA software 3.14 runs %s, but dlakit's lowering has no engine form for it yet",
+                   n->op_type);
+}
+
 static dla_status lower_node(lw_task *k, const ir_node *n)
 {
     if (is_build_time(n->op)) {

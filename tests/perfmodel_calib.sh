@@ -1,7 +1,7 @@
 #!/bin/bash
-# Calibration check (bench, not ctest; run from the repository root after `make models`): dla perf on the six reference networks (ONNX, built INT8 with timing-only scales): every calibration point of
+# dla perf on the six reference networks (ONNX, built INT8 with timing-only scales): every calibration point of
 # orin-perf.md §2 (2 cores, MAXN and 15W images/s) within ±10%, and each ONNX prediction under the time limit.
-DLA=${1:-build/bin/dla}
+DLA=${1:?usage: perfmodel_calib.sh path/to/dla}
 M=cache/models
 fail=0
 check() { # stem mode measured [tolerance %, default 10]

@@ -156,6 +156,20 @@ static void test_crc(void)
     CHECK(ldb_crc32(0, "123456789", 9) == 0xCBF43926u);
     CHECK(ldb_crc32(ldb_crc32(0, "1234", 4), "56789", 5) == 0xCBF43926u);
     CHECK(ldb_crc32(0, "", 0) == 0);
+    /* the 8-byte path against a bitwise CRC on every length and split point up to 40 bytes */
+    uint8_t buf[40];
+    for (int i = 0; i < 40; i++)
+        buf[i] = (uint8_t)(i * 37 + 11);
+    for (size_t n = 0; n <= sizeof buf; n++) {
+        uint32_t c = 0xFFFFFFFFu;
+        for (size_t i = 0; i < n; i++) {
+            c ^= buf[i];
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        }
+        CHECK(ldb_crc32(0, buf, n) == ~c);
+        CHECK(ldb_crc32(ldb_crc32(0, buf, n / 3), buf + n / 3, n - n / 3) == ~c);
+    }
 }
 
 static void test_round_trip(void)

@@ -757,8 +757,23 @@ static void test_unaligned_concat_and_se(void)
     }
 }
 
+/* the inline rounding used per weight equals the libm form (round half away from zero) */
+static void test_rhaz(void)
+{
+    const double v[] = {0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.49999999999999994, -0.49999999999999994,
+                        126.5, -126.5, 127.49999, -127.5, 1e15 + 0.5, -1e15 - 0.5, 4.5e18, -4.5e18, 1e300};
+    for (size_t i = 0; i + 1 < sizeof v / sizeof v[0]; i++)
+        CHECK(lw_rhaz(v[i]) == lw_rhaz_slow(v[i]));
+    CHECK(lw_rhaz(2.5) == 3 && lw_rhaz(-2.5) == -3 && lw_rhaz(-0.4) == 0 && lw_rhaz(-126.5) == -127);
+    for (int i = -100000; i <= 100000; i++) {
+        double x = i * 0.00127;
+        CHECK(lw_rhaz(x) == lw_rhaz_slow(x));
+    }
+}
+
 int main(void)
 {
+    test_rhaz();
     test_tile_plan();
     test_conv_relu();
     test_int8_exact();

@@ -165,13 +165,21 @@ double *lw_const_f64(const ir_tensor *t)
     double *v = malloc(sizeof(double) * (size_t)(n ? n : 1));
     if (!v)
         return NULL;
-    for (int64_t i = 0; i < n; i++)
-        v[i] = ir_dtype_is_float(t->dtype) ? ir_get_f64(t->dtype, t->data, (size_t)i)
-                                           : (double)ir_get_i64(t->dtype, t->data, (size_t)i);
+    if (t->dtype == IR_F32) {
+        const float *f = t->data;
+        for (int64_t i = 0; i < n; i++)
+            v[i] = f[i];
+    } else if (ir_dtype_is_float(t->dtype)) {
+        for (int64_t i = 0; i < n; i++)
+            v[i] = ir_get_f64(t->dtype, t->data, (size_t)i);
+    } else {
+        for (int64_t i = 0; i < n; i++)
+            v[i] = (double)ir_get_i64(t->dtype, t->data, (size_t)i);
+    }
     return v;
 }
 
-int64_t lw_rhaz(double v) { return (int64_t)(v < 0 ? -floor(-v + 0.5) : floor(v + 0.5)); }
+int64_t lw_rhaz_slow(double v) { return (int64_t)(v < 0 ? -floor(-v + 0.5) : floor(v + 0.5)); }
 
 dla_status lw_scale(const lw_task *k, const ir_tensor *t, double *s)
 {

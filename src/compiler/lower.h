@@ -23,6 +23,8 @@
 #include "compiler/backend.h"
 #include "engine/numerics.h"
 
+#include <math.h>
+
 #define LW_FINE_BITS 8
 #define LW_CBUF_ORIN (512u * 1024u) /* Orin: taken as nv_full's 512 KB (16 banks x 32 KB); see tile.c */
 #define LW_CBUF_BANKS 16
@@ -64,7 +66,18 @@ void lw_names(const ir_node *const *nodes, int n, char *buf, size_t size);
 /* Float data of a constant tensor (any float/int dtype) into a malloc'd double array; NULL if not constant. */
 double *lw_const_f64(const ir_tensor *t);
 /* double -> int64 rounded half away from zero */
-int64_t lw_rhaz(double v);
+int64_t lw_rhaz_slow(double v);
+/* Round half away from zero: floor(|v| + 0.5) with v's sign. For t = |v| + 0.5 >= 0 the conversion to int64_t
+ * truncates, which is floor, so this equals lw_rhaz_slow (libm floor) wherever the result fits int64_t; it runs once
+ * per weight, so it is inline and branch-free on the sign (weights' signs are random). */
+static inline int64_t lw_rhaz(double v)
+{
+    double a = fabs(v);
+    if (!(a < 9.0e18))
+        return lw_rhaz_slow(v);
+    int64_t r = (int64_t)(a + 0.5), m = -(int64_t)(v < 0);
+    return (r ^ m) - m;
+}
 /* Scale of a tensor for INT8 (>0), checked: error naming the tensor when missing. */
 dla_status lw_scale(const lw_task *k, const ir_tensor *t, double *s);
 

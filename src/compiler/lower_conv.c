@@ -208,13 +208,30 @@ static dla_status conv_read(const ir_node *n, conv_desc *d)
 static dla_status quantize(int K, size_t per_k, const double *w, double *s_w, int8_t *q)
 {
     for (int k = 0; k < K; k++) {
-        double m = 0;
-        for (size_t i = 0; i < per_k; i++)
-            m = fmax(m, fabs(w[(size_t)k * per_k + i]));
+        double m4[4] = {0, 0, 0, 0}; /* four running maxima: no loop-carried latency chain */
+        size_t i = 0;
+        for (; i + 4 <= per_k; i += 4)
+            for (int j = 0; j < 4; j++) {
+                double a = fabs(w[(size_t)k * per_k + i + (size_t)j]);
+                m4[j] = a > m4[j] ? a : m4[j];
+            }
+        for (; i < per_k; i++) {
+            double a = fabs(w[(size_t)k * per_k + i]);
+            m4[0] = a > m4[0] ? a : m4[0];
+        }
+        double m = fmax(fmax(m4[0], m4[1]), fmax(m4[2], m4[3]));
         s_w[k] = m > 0 ? m / 127.0 : 1.0;
+        /* lw_rhaz inlined for the range it can take here (|w / s_w| <= 127 up to rounding; NaN saturates) so
+         * that the loop vectorises: it runs once per weight of the network */
+        const double *restrict wk = w + (size_t)k * per_k;
+        int8_t *restrict qk = q + (size_t)k * per_k;
+        const double sk = s_w[k];
         for (size_t i = 0; i < per_k; i++) {
-            int64_t v = lw_rhaz(w[(size_t)k * per_k + i] / s_w[k]);
-            q[(size_t)k * per_k + i] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+            double v = wk[i] / sk, a = fabs(v);
+            a = a <= 127.5 ? a : 127.5;
+            int r = (int)(a + 0.5), m = -(int)(v < 0);
+            r = r > 127 ? 127 : r;
+            qk[i] = (int8_t)((r ^ m) - m);
         }
     }
     return DLA_OK;

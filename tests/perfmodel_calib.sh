@@ -26,4 +26,13 @@ check retinanet_resnet34_1280x768_bs1 MAXN 108; check retinanet_resnet34_1280x76
 check ssd_resnet34_1200_bs1 MAXN 83;           check ssd_resnet34_1200_bs1 15W 36
 check resnet50_v15_224_bs2 MAXN 2037;          check resnet50_v15_224_bs2 15W 1072
 check ssd_mobilenet_v1_300_bs2 MAXN 2664;      check ssd_mobilenet_v1_300_bs2 15W 1313
+# The full pipelines (decoding, TopK and NMS on the GPU/host): an INT8 prediction must build (host I/O formats, the
+# small logic subgraphs fed by bool tensors in FP16) and report the GPU layers.
+for f in ssd_mobilenet_v1_300_bs2_full retinanet_resnet34_1280x768_bs1_full; do
+    [ -f "$M/$f.onnx" ] || continue
+    out=$("$DLA" perf "$M/$f.onnx" --int8 --cores 2 2>&1) || { echo "FAIL $f: dla perf failed: $out" | head -5; fail=1; continue; }
+    grep -q "run on the GPU (host)" <<<"$out" || { echo "FAIL $f: no GPU layers reported"; fail=1; }
+    grep -q "images/s" <<<"$out" || { echo "FAIL $f: no throughput"; fail=1; }
+    echo "$f: $(grep -o '[0-9.]* images/s' <<<"$out")"
+done
 exit $fail

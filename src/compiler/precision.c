@@ -71,6 +71,12 @@ static int int8_blocker(const ir_graph *g, const cc_placement *pl, const float *
         }
         for (int k = 0; k < n->n_in + n->n_out; k++) {
             const ir_tensor *t = k < n->n_in ? n->in[k] : n->out[k - n->n_in];
+            if (k < n->n_in && t && t->data_kind != IR_DATA_CONST && !ir_dtype_is_float(t->dtype)) {
+                /* a Cast from bool/int on the DLA reads its input as FP16 (0/1 exactly): no INT8 form */
+                snprintf(why, size, "input '%s' of %s '%s' is %s, not a float tensor with an INT8 scale", t->name,
+                         n->op_type, n->name, ir_dtype_name(t->dtype));
+                return 1;
+            }
             if (!is_activation(t))
                 continue;
             if (!scales || !(scales[t->id] > 0)) {

@@ -141,6 +141,23 @@ int cmd_perf(int argc, char **argv)
         bo.output_io_formats = int8 ? "int8:chw32" : "fp16:chw16";
         bo.mem_pool_size = "dlaSRAM:1";
         bo.model_name = path;
+        /* The DLA-native I/O formats of the calibration setup suit a network that runs whole on the DLA. A network
+         * with GPU (host) layers keeps the default FP32 I/O: its inputs and outputs may be host tensors. */
+        dla_placement *pl = NULL;
+        if (dla_model_place(m, &bo, &pl) != DLA_OK) {
+            dla_model_destroy(m);
+            return cli_fail("perf", DLA_ERR_UNSUPPORTED);
+        }
+        dla_placement_summary ps;
+        dla_placement_get_summary(pl, &ps);
+        dla_placement_destroy(pl);
+        if (ps.on_gpu > 0) {
+            bo.input_io_formats = NULL;
+            bo.output_io_formats = NULL;
+            if (!json)
+                printf("[I] %d of %d layers run on the GPU (host): default FP32 network I/O\n", ps.on_gpu,
+                       ps.layers);
+        }
         dla_perf_options mo = po;
         mo.batch = 0; /* the model's own batch after --shapes */
         void *bytes = NULL;

@@ -34,7 +34,8 @@
  *     if (dla_synchronize(dev) != DLA_OK)                         // cudaStreamSynchronize / fence wait
  *         fprintf(stderr, "%s\n", dla_device_last_error(dev));
  *     dla_tensor_unpack(&out_desc[0], y, out_desc[0].size, output_nchw_f32);
- *     char *csv;  dla_module_stats_csv(mod, &csv); ... free(csv);  // layer-wise statistics (cuDLA CSV columns)
+ *     char *csv;  dla_module_stats_csv(mod, &csv); ... free(csv);  // layer-wise statistics (cuDLA CSV columns,
+ *                                                                 // times predicted by the performance model)
  *     dla_mem_unregister(dev, xm);  dla_mem_unregister(dev, ym);  // cudlaMemUnregister
  *     dla_module_unload(mod);                                     // cudlaModuleUnload
  *     dla_device_destroy(dev);                                    // cudlaDestroyDevice
@@ -220,38 +221,78 @@ dla_status dla_module_output_data(const dla_module *mod, int i, const void **dat
 
 /* ---- statistics (cuDLA layer-wise statistics; dla-facts §1.8) ---------------------------------------------- */
 
-/* One fused DLA layer of the module's last completed run. Times are in ms from the start of that run, measured on
- * the engine model (wall time) until the performance model predicts them. */
+/* Times. start_ms / end_ms and the net_duration columns are PREDICTED by the performance model (dla/perf.h,
+ * docs/perf-model.md) for the module's loadable: one inference on one DLA core, from the start of the inference.
+ * The prediction is made once at load, for the loadable's target platform (Orin or Xavier) at MAXN, one core,
+ * the loadable's batch, dense; dla_module_set_perf_options chooses another setting. The timeline puts the tasks
+ * in their stored order: a DLA task's layers run one after another from the task's start (each lasts batch x the
+ * model's per-image layer time), then the model's ops outside any layer, then the model's fixed cost per DLA task
+ * (submission, completion); a HOST task lasts the model's fixed cost per HOST task (the host work itself is not
+ * predicted). The net_duration columns split a layer's predicted time by the engines it uses, as cuDLA does:
+ * CONV, SDP, PDP and CDP run in the convolution pipes (cpipes), RUBIK and BDMA apart; a layer using several
+ * groups is split in proportion to its ops' costs. The software engine's measured wall times of the last
+ * completed run are kept in the wall_* fields. */
+
+/* One fused DLA layer (a loadable layer: index i in task order). */
 typedef struct dla_layer_stats {
     const char *layer_name;     /* owned by the module: "Conv_1 + Relu_2" */
     int task;                   /* the DLA task holding it */
-    double start_ms, end_ms;
-    double net_duration_cpipes_ms, net_duration_rubik_ms, net_duration_bdma_ms;
+    double start_ms, end_ms;    /* predicted */
+    double net_duration_cpipes_ms, net_duration_rubik_ms, net_duration_bdma_ms; /* predicted */
     char src_precisions[16], compute_precisions[16], dst_precisions[16];
     int uses_sram, uses_fp16_conv, uses_int8_conv, max_num_cpipes, uses_weight_compression;
     int uses_structured_sparsity, uses_sdp, uses_pool, uses_square_sum_unit;
+    /* dlakit additions */
+    double wall_start_ms, wall_end_ms; /* measured on the software engine in the last completed run (0 before) */
+    double wall_net_ms;         /* the sum of its ops' measured durations in that run */
+    int perf_layer;             /* its row in dla_perf_predict's report for the same loadable and options
+                                 * (dla_perf_get_layer), -1 when the model has no row for it */
+    const char *bound;          /* what sets its predicted time: "math", "memory", "overhead" ("" if none) */
 } dla_layer_stats;
 
-/* One task of the module's last completed run. */
+/* One task. */
 typedef struct dla_task_stats {
     const char *name;           /* owned by the module */
     int is_host;                /* 1: HOST task (host executor), 0: DLA task */
     int n_ops;                  /* engine ops (DLA) or host nodes (HOST) */
-    double start_ms, end_ms;    /* from the start of the run */
-    uint64_t saturated;         /* DLA: values clipped by the engine's converters */
+    double start_ms, end_ms;    /* predicted (the timeline above) */
+    uint64_t saturated;         /* DLA: values clipped by the engine's converters in the last completed run */
+    /* dlakit additions */
+    double wall_start_ms, wall_end_ms; /* measured in the last completed run, from its start (0 before) */
 } dla_task_stats;
 
 /* Completed runs of the module so far, and the wall time of the last one (ms). */
 dla_status dla_module_run_count(const dla_module *mod, uint64_t *runs, double *last_ms);
-/* Layer i (0 <= i < DLA_NUM_LAYERS) / task i (0 <= i < DLA_NUM_TASKS) of the last completed run. */
+/* Layer i (0 <= i < DLA_NUM_LAYERS) / task i (0 <= i < DLA_NUM_TASKS). */
 dla_status dla_module_layer_stats(const dla_module *mod, int i, dla_layer_stats *out);
 dla_status dla_module_task_stats(const dla_module *mod, int i, dla_task_stats *out);
-/* The layer-wise statistics of the last completed run as CSV text (header line with the cuDLA columns
+/* The layer-wise statistics as CSV text: the header line with the cuDLA columns, in this order,
  * layer_name,start_ms,end_ms,net_duration_cpipes_ms,net_duration_rubik_ms,net_duration_bdma_ms,src_precisions,
  * compute_precisions,dst_precisions,uses_sram,uses_fp16_conv,uses_int8_conv,max_num_cpipes,
- * uses_weight_compression,uses_structured_sparsity,uses_sdp,uses_pool,uses_square_sum_unit; one row per layer).
+ * uses_weight_compression,uses_structured_sparsity,uses_sdp,uses_pool,uses_square_sum_unit; one row per layer,
+ * the times predicted as described above (no extra columns: the wall times are in dla_layer_stats).
  * *csv is malloc'd: free() it. */
 dla_status dla_module_stats_csv(const dla_module *mod, char **csv);
+
+/* The performance model's setting (dla/perf.h's dla_perf_options: platform, power_mode, cores, batch, sparsity,
+ * params) behind the module's predicted statistics; re-predicts them at once. o == NULL or zero fields: the
+ * defaults above (platform NULL: the loadable's target). The strings are copied. An unknown platform, mode or
+ * parameter, or too many cores, is DLA_ERR_INVALID_ARG naming it (and the allowed values); the previous
+ * prediction is kept then. Must not be called while a task of the module is in flight. Include dla/perf.h for
+ * the struct. */
+struct dla_perf_options;
+dla_status dla_module_set_perf_options(dla_module *mod, const struct dla_perf_options *o);
+
+typedef struct dla_module_perf_info {
+    int predicted;              /* 1: the statistics hold the model's times; 0: the prediction failed (error) and
+                                 * the predicted times are 0 */
+    const char *platform, *power_mode; /* "orin", "MAXN" (owned by the module, valid until it is re-predicted) */
+    int cores, batch;
+    double inference_ms;        /* the timeline's end: one inference on one core alone */
+    double latency_ms;          /* one inference on one core while `cores` cores run (dla_perf_summary) */
+    const char *error;          /* why the prediction failed ("" when it did not) */
+} dla_module_perf_info;
+dla_status dla_module_get_perf_info(const dla_module *mod, dla_module_perf_info *out);
 
 #ifdef __cplusplus
 }

@@ -6,7 +6,7 @@
  * Files: device.c (devices, workers, queues, memory registration, events), module.c (load: validation,
  * memory, bindings), scheduler.c (op order from the dependency graph; DLA task execution), host_task.c (HOST
  * tasks: deserialization through a callback, format conversion, host executor), stats.c (per-task / per-layer
- * statistics and the cuDLA CSV).
+ * statistics and the cuDLA CSV), stats_perf.c (their times predicted by the performance model, src/perf).
  *
  * Locking: a device's mutex guards its queue, its lists of modules and memory, its error state and every
  * module's pending-task count; a module's stats are guarded by the module's own mutex. A module's memory and
@@ -78,11 +78,22 @@ typedef struct rt_dyn {
 
 /* ---- statistics --------------------------------------------------------------------------------------------- */
 
+/* The performance model's setting and result behind the predicted statistics (stats_perf.c). */
+typedef struct rt_perf {
+    int predicted;           /* 1: the layer / task start, end and net durations are the model's */
+    char platform[16], mode[16];
+    int cores, batch, sparsity;
+    char params[256];        /* parameter overrides ("" none) */
+    double inference_ms, latency_ms;
+    char error[512];         /* why the last prediction failed ("" none) */
+} rt_perf;
+
 typedef struct rt_stats {
     uint64_t runs;
     double last_ms;
     dla_layer_stats *layers; /* n_layers (the loadable's layers, in task order) */
     dla_task_stats *tasks;   /* n_tasks */
+    rt_perf perf;
 } rt_stats;
 
 /* ---- objects ------------------------------------------------------------------------------------------------ */
@@ -213,6 +224,13 @@ void rt_stats_release(dla_module *mod);
 void rt_stats_record(dla_module *mod, const double *task_start, const double *task_end, const uint64_t *saturated,
                      double total_ms);
 dla_status rt_stats_csv(const dla_module *mod, char **csv);
+
+/* ---- stats_perf.c ------------------------------------------------------------------------------------------- */
+/* Predicts the module's times with the performance model for the setting in mod->stats.perf (platform "" : the
+ * loadable's target) and fills the predicted fields of the layer and task statistics. On failure the predicted
+ * fields are 0, perf.predicted 0 and perf.error says why; the status is returned (the load ignores it, except
+ * DLA_ERR_NOMEM). */
+dla_status rt_stats_predict(dla_module *mod);
 
 double rt_now(void); /* CLOCK_MONOTONIC seconds */
 /* Prefixes the calling thread's last error with a formatted context ("module 'x' task 2: <message>") and returns

@@ -1,8 +1,8 @@
 /* runtime statistics: per task and per fused DLA layer, in the cuDLA layer-wise statistics CSV column set
  * (dla-facts §1.8). The static columns (precisions, units used) come from the decoded ops at load; the times are
- * measured wall time of the engine model on the last run (the performance model fills in predicted times later).
- * Per-layer net durations are split by engine as cuDLA's: CONV/SDP/PDP/CDP run in the convolution pipes (CPIPE),
- * RUBIK and BDMA apart.
+ * the performance model's prediction (stats_perf.c, made at load); each run records the engine model's measured
+ * wall times in the wall_* fields. Per-layer net durations are split by engine as cuDLA's: CONV/SDP/PDP/CDP run in
+ * the convolution pipes (CPIPE), RUBIK and BDMA apart.
  */
 #include "runtime/rt.h"
 
@@ -87,6 +87,8 @@ static void layer_static(const dla_module *mod, uint32_t ti, const ldb_layer *l,
     const rt_dla_task *dt = &mod->dla[ti];
     s->layer_name = l->name;
     s->task = (int)ti;
+    s->perf_layer = -1;
+    s->bound = "";
     snprintf(s->compute_precisions, sizeof s->compute_precisions, "%s", l->precision);
     for (uint32_t j = l->first_op; j < l->first_op + l->op_count && (int)j < dt->n_ops; j++) {
         const eng_op *op = &dt->ops[j];
@@ -129,6 +131,12 @@ dla_status rt_stats_init(dla_module *mod)
         for (uint32_t k = 0; t->type == LDB_TASK_DLA && k < t->n_layers; k++)
             layer_static(mod, ti, &t->layers[k], &mod->stats.layers[t->layer_first + k]);
     }
+    /* the default setting: the loadable's target, MAXN, one core, its batch, dense. A failed prediction leaves
+     * the times at 0 and says why (dla_module_get_perf_info); only running out of memory fails the load. */
+    dla_status st = rt_stats_predict(mod);
+    if (st == DLA_ERR_NOMEM)
+        return st;
+    base_clear_error();
     return DLA_OK;
 }
 
@@ -150,8 +158,8 @@ void rt_stats_record(dla_module *mod, const double *task_start, const double *ta
     for (uint32_t ti = 0; ti < v->n_tasks; ti++) {
         const ldb_task *t = &v->tasks[ti];
         dla_task_stats *ts = &mod->stats.tasks[ti];
-        ts->start_ms = task_start[ti];
-        ts->end_ms = task_end[ti];
+        ts->wall_start_ms = task_start[ti];
+        ts->wall_end_ms = task_end[ti];
         ts->saturated = saturated[ti];
         if (t->type != LDB_TASK_DLA)
             continue;
@@ -159,19 +167,14 @@ void rt_stats_record(dla_module *mod, const double *task_start, const double *ta
         for (uint32_t k = 0; k < t->n_layers; k++) {
             const ldb_layer *l = &t->layers[k];
             dla_layer_stats *s = &mod->stats.layers[t->layer_first + k];
-            s->start_ms = s->end_ms = 0;
-            s->net_duration_cpipes_ms = s->net_duration_rubik_ms = s->net_duration_bdma_ms = 0;
+            s->wall_start_ms = s->wall_end_ms = s->wall_net_ms = 0;
             for (uint32_t j = l->first_op; j < l->first_op + l->op_count && (int)j < dt->n_ops; j++) {
                 double a = dt->op_start_ms[j], d = dt->op_ms[j];
-                if (j == l->first_op || a < s->start_ms)
-                    s->start_ms = a;
-                if (a + d > s->end_ms)
-                    s->end_ms = a + d;
-                switch (dt->ops[j].type) {
-                case ENG_OP_RUBIK: s->net_duration_rubik_ms += d; break;
-                case ENG_OP_BDMA: s->net_duration_bdma_ms += d; break;
-                default: s->net_duration_cpipes_ms += d; break;
-                }
+                if (j == l->first_op || a < s->wall_start_ms)
+                    s->wall_start_ms = a;
+                if (a + d > s->wall_end_ms)
+                    s->wall_end_ms = a + d;
+                s->wall_net_ms += d;
             }
         }
     }

@@ -60,14 +60,20 @@ static const char usage_text2[] =
     "                              --onnx's; with --loadEngine, MODEL or the one the loadable's build info names\n"
     "Reporting:\n"
     "  --dumpLayerInfo, --exportLayerInfo=FILE   per-layer device, fused layers, precision, engine units (JSON)\n"
-    "  --dumpProfile, --exportProfile=FILE       per-layer times over the timed iterations (JSON); wall\n"
-    "                              times of the software engine until the performance model predicts Orin's\n"
+    "  --dumpProfile, --exportProfile=FILE       per-layer times (JSON): the performance model's predicted\n"
+    "                              time of each DLA layer (ms, % of the DLA layers' total) with the software\n"
+    "                              engine's wall time beside it; HOST tasks with their host wall time\n"
+    "  --perfPlatform=orin|xavier  (dlakit) the platform the profile's times are predicted for (default: the\n"
+    "                              loadable's target)\n"
+    "  --perfPowerMode=MODE        (dlakit) its power mode: MAXN (default), 50W, 30W, 15W (Xavier: MAXN, 30W,\n"
+    "                              15W, 10W); one core, the loadable's batch, dense\n"
     "  --noDataTransfers           leave the format conversions at the edges out of the timed loop\n"
     "  --verbose                   the library's log too\n"
     "  --separateProfileRun, --useSpinWait, --profilingVerbosity=...: accepted (no effect)\n"
     "\n"
-    "Times are the software engine's wall time on this machine, not Orin's. Exit 0 on success, 1 when the build\n"
-    "or the run fails, 2 for a wrong command line.\n";
+    "The performance summary's times are the software engine's wall time on this machine, not Orin's; the\n"
+    "profile's DLA layer times are predicted. Exit 0 on success, 1 when the build or the run fails, 2 for a wrong\n"
+    "command line.\n";
 
 /* trtexec flags that dlakit does not implement, with the reason. */
 static const struct {
@@ -380,7 +386,8 @@ static const char *const value_flags[] = {
     "--onnx", "--loadEngine", "--saveEngine", "--shapes", "--useDLACore", "--calib", "--calibData",
     "--inputIOFormats", "--outputIOFormats", "--memPoolSize", "--sparsity", "--layerPrecisions",
     "--precisionConstraints", "--layerDeviceTypes", "--loadInputs", "--exportOutput", "--exportLayerInfo",
-    "--exportProfile", "--iterations", "--warmUp", "--duration", "--profilingVerbosity"};
+    "--exportProfile", "--iterations", "--warmUp", "--duration", "--profilingVerbosity", "--perfPlatform",
+    "--perfPowerMode"};
 
 /* Stores one flag's value; returns 0 or 2. */
 static int set_value(exec_opts *o, const char *flag, const char *v)
@@ -449,6 +456,20 @@ static int set_value(exec_opts *o, const char *flag, const char *v)
     } else if (!strcmp(flag, "--duration")) {
         if (number(flag, v, 0, 86400, &o->duration_s))
             return 2;
+    } else if (!strcmp(flag, "--perfPlatform")) {
+        /* the performance model's platforms for a DLA loadable (nv_full is not a Jetson: dla perf has it) */
+        if (strcasecmp(v, "orin") && strcasecmp(v, "xavier"))
+            return fail("--perfPlatform=%s: expected orin or xavier", v);
+        o->perf_platform = strcasecmp(v, "orin") ? "xavier" : "orin";
+    } else if (!strcmp(flag, "--perfPowerMode")) {
+        static const char *const modes[] = {"MAXN", "50W", "30W", "15W", "10W"};
+        o->perf_power_mode = NULL;
+        for (size_t k = 0; k < sizeof modes / sizeof *modes; k++)
+            if (!strcasecmp(v, modes[k]))
+                o->perf_power_mode = modes[k];
+        if (!o->perf_power_mode)
+            return fail("--perfPowerMode=%s: expected MAXN, 50W, 30W or 15W (Orin; Xavier: MAXN, 30W, 15W or 10W)",
+                        v);
     } else if (!strcmp(flag, "--profilingVerbosity")) {
         if (strcmp(v, "layer_names_only") && strcmp(v, "detailed") && strcmp(v, "none") && strcmp(v, "default") &&
             strcmp(v, "verbose"))
@@ -530,6 +551,14 @@ static int check_combinations(exec_opts *o)
         return fail("no model: give --onnx=MODEL.onnx (build and run) or --loadEngine=FILE (run a loadable)");
     if (o->best)
         o->int8 = o->fp16 = 1;
+    if (o->perf_power_mode) { /* each platform's modes (docs/perf-model.md); without --perfPlatform the runtime
+                               * checks the mode against the loadable's target */
+        int xavier = o->perf_platform && !strcmp(o->perf_platform, "xavier");
+        if (xavier && !strcmp(o->perf_power_mode, "50W"))
+            return fail("--perfPowerMode=50W with --perfPlatform=xavier: Xavier's modes are MAXN, 30W, 15W and 10W");
+        if (!xavier && o->perf_platform && !strcmp(o->perf_power_mode, "10W"))
+            return fail("--perfPowerMode=10W with --perfPlatform=orin: Orin's modes are MAXN, 50W, 30W and 15W");
+    }
     if (o->sparsity && strcmp(o->sparsity, "disable") != 0)
         return fail("--sparsity=%s: structured 2:4 sparsity is not implemented yet in dlakit (only "
                     "--sparsity=disable)", o->sparsity);
@@ -728,5 +757,9 @@ void exec_print_options(FILE *f, const exec_opts *o)
     fprintf(f, "Export layer info: %s\n", o->export_layer_info ? o->export_layer_info : "");
     fprintf(f, "Dump profile: %s\n", o->dump_profile ? "Enabled" : "Disabled");
     fprintf(f, "Export profile: %s\n", o->export_profile ? o->export_profile : "");
+    if (o->dump_profile || o->export_profile)
+        fprintf(f, "Profile times: predicted for %s %s (performance model), wall time of the software engine\n",
+                o->perf_platform ? o->perf_platform : "the loadable's target at",
+                o->perf_power_mode ? o->perf_power_mode : "MAXN");
     fprintf(f, "Export output: %s\n", o->export_output ? o->export_output : "");
 }

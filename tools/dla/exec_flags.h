@@ -47,6 +47,9 @@ typedef struct exec_opts {
     int check_fp32; /* dlakit extension: compare the outputs with the host FP32 reference executor */
     const char *check_fp32_model; /* --checkFP32=MODEL.onnx (with --loadEngine); NULL: --onnx, or the model the
                                    * loadable's build info names */
+    const char *perf_platform;    /* dlakit: --perfPlatform=orin|xavier for the profile's predicted times; NULL:
+                                   * the loadable's target */
+    const char *perf_power_mode;  /* dlakit: --perfPowerMode=MAXN|50W|30W|15W (xavier: MAXN|30W|15W|10W); NULL: MAXN */
 } exec_opts;
 
 /* Parses and checks argv (argv[0] is the command name). Returns 0 when o is ready, 1 when --help was printed

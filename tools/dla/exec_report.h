@@ -34,18 +34,30 @@ typedef struct exec_timing {
 /* trtexec's "=== Performance summary ===". */
 void exec_perf_summary(const exec_timing *t);
 
-/* Per-layer times over the timed runs (exec_profile.c): one row per fused DLA layer and per HOST task, from the
- * runtime's statistics of each run (the sum of the net_duration columns, else end - start). */
+/* Per-layer times over the timed runs (exec_profile.c): one row per fused DLA layer and per HOST task. A DLA row
+ * has the performance model's predicted time (the runtime's layer statistics: end_ms - start_ms, the same every
+ * run) and the software engine's wall time of each run (wall_net_ms, else wall_end_ms - wall_start_ms); a HOST
+ * row has its host wall time of each run. */
 typedef struct exec_profile {
     int n_rows, n_runs, cap_runs;
     char **names;
-    double *ms; /* [run][row] */
+    int *is_host;          /* per row */
+    double *pred_ms;       /* per row: predicted ms per inference (HOST rows: 0) */
+    const char **bound;    /* per row: "math", "memory", "overhead" or "" (strings the module owns) */
+    double *ms;            /* [run][row]: wall times */
+    dla_module_perf_info info; /* the prediction's setting (its strings copied below) */
+    char platform[16], power_mode[16], error[512];
 } exec_profile;
 
-/* Adds the module's last completed run. Returns 0 or 1 (error printed). */
-int exec_profile_add(exec_profile *p, const dla_module *mod);
-/* --dumpProfile (trtexec's table on stdout) and --exportProfile=FILE (trtexec's JSON: [{"count": N},
- * {"name", "timeMs", "averageMs", "medianMs", "percentage"}, ...]). Returns 0 or 1. */
+/* Adds the module's last completed run. The first call sets the performance model's platform and power mode for
+ * the module (NULL: the loadable's target, MAXN) and reads the predicted times. Returns 0 or 1 (error printed,
+ * naming --perfPlatform / --perfPowerMode when the model refuses them). */
+int exec_profile_add(exec_profile *p, dla_module *mod, const char *perf_platform, const char *perf_power_mode);
+/* --dumpProfile (a trtexec-like table on stdout: predicted ms and % per DLA layer, wall average and median
+ * beside) and --exportProfile=FILE (trtexec's JSON: [{"count": N, "predicted": {...}}, {"name", "timeMs",
+ * "averageMs", "medianMs", "percentage", ...}, ...]; for DLA rows timeMs/averageMs/medianMs/percentage are the
+ * predicted time (timeMs = count x the per-inference time) and wallTimeMs/wallAverageMs/wallMedianMs the software
+ * engine's; HOST rows carry "device": "HOST", the host wall times and percentage 0). Returns 0 or 1. */
 int exec_profile_report(const exec_profile *p, int dump, const char *export_path);
 void exec_profile_release(exec_profile *p);
 

@@ -407,7 +407,8 @@ static int timed_runs(const exec_opts *o, run_state *r, series *s, double *total
             return 1;
         double t3 = cli_now();
         double x[4] = {(t3 - t0) * 1e3, (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3};
-        if (series_push(s, x) || ((o->dump_profile || o->export_profile) && exec_profile_add(&r->prof, r->mod)))
+        if (series_push(s, x) || ((o->dump_profile || o->export_profile) &&
+                                  exec_profile_add(&r->prof, r->mod, o->perf_platform, o->perf_power_mode)))
             return 1;
     }
     *total_s = cli_now() - t_start;

@@ -163,7 +163,7 @@ static int run_module(const char *tag, const void *bytes, size_t size, const eva
                 dla_layer_stats ls;
                 if (dla_module_layer_stats(mod, i, &ls) != DLA_OK)
                     continue;
-                double d = ls.end_ms - ls.start_ms;
+                double d = ls.wall_end_ms - ls.wall_start_ms;
                 if (ls.uses_int8_conv || ls.uses_fp16_conv)
                     conv += d, n_conv += it == 0;
                 else if (ls.uses_pool)
@@ -183,9 +183,9 @@ static int run_module(const char *tag, const void *bytes, size_t size, const eva
                 if (dla_module_task_stats(mod, i, &ts) != DLA_OK)
                     continue;
                 if (ts.is_host)
-                    host += ts.end_ms - ts.start_ms, n_host += it == 0;
+                    host += ts.wall_end_ms - ts.wall_start_ms, n_host += it == 0;
                 else
-                    dla_task_ms += ts.end_ms - ts.start_ms;
+                    dla_task_ms += ts.wall_end_ms - ts.wall_start_ms;
             }
         }
         double wall = now() - t0;

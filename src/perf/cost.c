@@ -9,13 +9,18 @@
  * (NVDLA's channel pre-extension): ceil(C*S/atom_c) * R. Grouped convs: one group at a time on NVDLA v1; on Orin
  * (group_pack) the groups whose kernels share one atomic-K block are computed together (block diagonal), so a
  * depthwise conv costs ceil(C/atom_k) * R * S * stripes. FP16 divides the rate by fp16_ratio. 2:4 sparse INT8
- * convs with more than 64 input channels per group skip half the C atoms.
+ * convs with more than 64 input channels per group skip half the C atoms (their weight traffic is unchanged: the
+ * DLA-SW FAQ says sparsity gains only on math-bound convs). mac_eff (fitted) is the fraction of this ideal rate a
+ * pipe sustains.
  *
  * DRAM traffic of a conv (NVDLA's spreadsheet, engine.md §1.8): input X and weights W once when both fit the
  * convolution buffer; otherwise, if the smallest input window (min(R+1, H) rows) is smaller than one kernel
  * group's weights, the input is cut into chunks of (CBUF - one kernel group) and all weights are read per chunk,
  * else the weights are cut into chunks of (CBUF - smallest window) and the input is read per chunk. The
- * compiler's partial-H bands are separate ops: each re-reads the weights (the re-fetch of split layers). */
+ * compiler's partial-H bands are separate ops: each re-reads the weights (the re-fetch of split layers).
+ * With stride_fold (nv_full, Xavier: the spreadsheet's convention) a strided conv's input, window and weights are
+ * counted with the stride folded into the channels: ceil16(C*sx*sy) channels, ceil(H/sy) x ceil(W/sx) input,
+ * ceil(R/sy) x ceil(S/sx) taps. */
 #include "perf/perf.h"
 
 #include <math.h>
@@ -95,6 +100,8 @@ double perf_conv_cycles(const perf_hw *hw, const eng_conv_op *c, int sparse)
     double cycles = c_atoms * taps * fmin(by_k, by_s);
     if (c->in_precision != ENG_INT8 && hw->v[PERF_P_FP16_RATIO] > 0)
         cycles /= hw->v[PERF_P_FP16_RATIO];
+    if (hw->v[PERF_P_MAC_EFF] > 0)
+        cycles /= hw->v[PERF_P_MAC_EFF];
     return cycles;
 }
 
@@ -105,14 +112,25 @@ double perf_conv_traffic(const perf_hw *hw, const eng_conv_op *c, int sparse, do
     double W = c->weight.size;
     if (W <= 0)
         W = (double)c->out_channel * (c->src.channel / (c->groups ? c->groups : 1)) * c->kernel_h * c->kernel_w * bpe;
-    if (sparse)
-        W *= 0.5 * 1.25; /* half the weights plus 2-bit indices per kept element */
+    double sx = c->stride_x ? c->stride_x : 1, sy = c->stride_y ? c->stride_y : 1;
+    double H = c->src.height, rows = fmin(c->kernel_h + 1.0, H), Y = -1;
+    if (hw->v[PERF_P_STRIDE_FOLD] > 0 && sx * sy > 1 && !image_mode(c)) {
+        /* the spreadsheet's strided conv: the stride folded into the channels (EN 1.8) */
+        double Cf = ceil(c->src.channel * sx * sy / 16.0) * 16.0, G = c->groups ? c->groups : 1;
+        H = ceil(c->src.height / sy);
+        rows = fmin(c->kernel_h + 1.0, H);
+        X = Cf * H * ceil(c->src.width / sx) * bpe;
+        Y = Cf * rows * ceil(c->src.width / sx) * bpe;
+        W = Cf / G * ceil(c->kernel_h / sy) * ceil(c->kernel_w / sx) * c->out_channel * bpe;
+    }
+    (void)sparse; /* 2:4 weights move as many bytes as dense ones: "gains only on math-bound convs" (DLA-SW FAQ,
+                   * orin-perf.md 4.1) leaves no room for a weight-traffic saving on memory-bound ones */
     double cbuf = hw->v[PERF_P_CBUF_KB] * 1024.0;
     double reads_w = 1, reads_x = 1;
     if (X + W > cbuf) {
-        double rows = fmin(c->kernel_h + 1.0, (double)c->src.height);
-        double Y = c->src.layout == ENG_LAYOUT_FEATURE ? ceil(c->src.channel * bpe / ENG_ATOM_BYTES) *
-                   ENG_ATOM_BYTES * c->src.width * rows : X * rows / fmax(1.0, c->src.height);
+        if (Y < 0)
+            Y = c->src.layout == ENG_LAYOUT_FEATURE ? ceil(c->src.channel * bpe / ENG_ATOM_BYTES) *
+                ENG_ATOM_BYTES * c->src.width * rows : X * rows / fmax(1.0, H);
         double K = c->out_channel ? c->out_channel : 1;
         double AA = W * fmin(1.0, hw->v[PERF_P_ATOM_K] / K);
         if (Y < AA)

@@ -12,6 +12,7 @@ static const char *const param_names[PERF_P_COUNT] = {
     "clk_mhz", "falcon_mhz", "pipes", "atom_c", "atom_k", "fp16_ratio", "min_stripe", "max_stripe",
     "group_pack", "sparse", "cbuf_kb", "dram_gbs", "dram_eff", "port_bpc", "sdp_epc", "pdp_epc", "cdp_epc",
     "rubik_bpc", "bdma_bpc", "op_falcon_cyc", "layer_us", "task_us", "host_task_us", "cores", "dram_share",
+    "band_falcon_cyc", "stride_fold", "mac_eff",
 };
 
 const char *perf_param_name(int p) { return p >= 0 && p < PERF_P_COUNT ? param_names[p] : NULL; }
@@ -43,16 +44,19 @@ static void set(perf_hw *hw, int p, double v, int src, const char *cite)
 }
 
 /* ---- Orin DLA (2nd generation) ---------------------------------------------------------------------------- */
-/* Fitted on the 12 calibration points (6 networks x MAXN/15W, 2 cores, INT8) by bench/perf_fit.py. */
-#define ORIN_CBUF_KB 396.9
-#define ORIN_DRAM_EFF 0.6168
-#define ORIN_SDP_EPC 186.5
-#define ORIN_OP_FALCON_CYC 3133.0
-#define ORIN_LAYER_US 2.696
-#define ORIN_TASK_US 22.08
+/* Fitted on the 12 calibration points (6 networks x MAXN/15W, 2 cores, INT8) and the README's sparse trend by
+ * bench/perf_fit.py --fit (docs/perf-model.md). */
+#define ORIN_CBUF_KB 400.2
+#define ORIN_DRAM_EFF 0.6671
+#define ORIN_SDP_EPC 115.9
+#define ORIN_OP_FALCON_CYC 5425.0
+#define ORIN_LAYER_US 2.069
+#define ORIN_TASK_US 16.71
 #define ORIN_PORT_BPC 256.0
 #define ORIN_DRAM_SHARE 1.0
-#define ORIN_PDP_EPC 31.23
+#define ORIN_PDP_EPC 64.47
+#define ORIN_BAND_FALCON_CYC 666.9
+#define ORIN_MAC_EFF 0.8894
 
 static void orin_common(perf_hw *hw)
 {
@@ -81,6 +85,10 @@ static void orin_common(perf_hw *hw)
     set(hw, PERF_P_HOST_TASK_US, 100, A, "jetson_dla_tutorial (OP 2): GPU islands halve a small CNN's rate");
     set(hw, PERF_P_CORES, 2, M, "OP 4.1: two DLA cores");
     set(hw, PERF_P_DRAM_SHARE, ORIN_DRAM_SHARE, F, "calibration table OP 2 (all points run 2 cores)");
+    set(hw, PERF_P_BAND_FALCON_CYC, ORIN_BAND_FALCON_CYC, F, "calibration table OP 2; the cuDLA trace of the "
+        "ResNet-34 stem (OP 2: 0.70 ms for a conv that dlakit cuts into 128 bands) bounds it");
+    set(hw, PERF_P_STRIDE_FOLD, 0, A, "dlakit's loadables keep strided convs unfolded; Orin's fetch is not published");
+    set(hw, PERF_P_MAC_EFF, ORIN_MAC_EFF, F, "calibration table OP 2");
 }
 
 static void orin_mode(perf_hw *hw, const char *mode)
@@ -116,6 +124,7 @@ static void xavier_mode(perf_hw *hw, const char *mode)
     set(hw, PERF_P_PDP_EPC, 8, M, "nv_full PDP 8 (EN 1.2)");
     set(hw, PERF_P_CDP_EPC, 8, M, "nv_full CDP 8 (EN 1.2)");
     set(hw, PERF_P_FALCON_MHZ, 729.6, A, "as Orin");
+    set(hw, PERF_P_STRIDE_FOLD, 1, A, "NVDLA v1 as the spreadsheet counts it (EN 1.8)");
     if (strcmp(mode, "MAXN") == 0) {
         set(hw, PERF_P_CLK_MHZ, 1395.2, M, "OP 4.2: nvpmodel t194 / jetson_benchmarks --dla_freq");
         set(hw, PERF_P_DRAM_GBS, 136.5, D, "LPDDR4x 2133 MHz x 2 x 32 B");
@@ -159,6 +168,9 @@ static void nvfull_mode(perf_hw *hw, const char *mode)
     set(hw, PERF_P_HOST_TASK_US, 0, M, "EN 1.8");
     set(hw, PERF_P_CORES, 1, M, "one core");
     set(hw, PERF_P_DRAM_SHARE, 0, M, "one core");
+    set(hw, PERF_P_BAND_FALCON_CYC, 0, M, "EN 1.8");
+    set(hw, PERF_P_STRIDE_FOLD, 1, M, "EN 1.8: X, Y and AB of a strided conv use ceil16(C*s*s), ceil(H/s), ceil(R/s)");
+    set(hw, PERF_P_MAC_EFF, 1, M, "EN 1.8: the spreadsheet's MAC cycles are ideal");
 }
 
 static const struct {

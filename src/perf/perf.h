@@ -64,6 +64,12 @@ typedef enum perf_param {
     PERF_P_CORES,            /* DLA cores on the platform */
     PERF_P_DRAM_SHARE,       /* how much of the other cores' traffic a core's layer sees at once: its stream gets
                               * dram_gbs*dram_eff / (1 + (cores-1)*dram_share); 0: never overlaps, 1: always */
+    PERF_P_BAND_FALCON_CYC,  /* scheduler cycles per op of a partial-H band after a conv's first band (the same
+                              * descriptor with new addresses and rows) */
+    PERF_P_STRIDE_FOLD,      /* 1: a strided conv's input and weights are fetched with the stride folded into
+                              * the channels, ceil16(C*s*s) x ceil(R/s) x ceil(S/s) (the NVDLA spreadsheet) */
+    PERF_P_MAC_EFF,          /* fraction of the ideal atom/stripe rate a conv pipe sustains (weight and data
+                              * fetch bubbles between stripes and kernel groups) */
     PERF_P_COUNT
 } perf_param;
 
@@ -156,7 +162,8 @@ typedef struct perf_result {
 
 /* Costs ops [first, first+count) as one fused layer into L (zeroed by the caller; name/precision/task are left as
  * they are): ops whose input arrives on the fly join the previous op's pipeline (the slowest stage sets the
- * pace), pipelines run one after another. */
+ * pace), pipelines run one after another. The time is per image: with o->batch > 1 the mean over the batch, whose
+ * later images replay the ops at band_falcon_cyc per op. */
 void perf_layer_cost(const perf_hw *hw, const perf_options *o, const eng_op *ops, uint32_t first, uint32_t count,
                      perf_layer *L);
 /* Time of one inference on one core while `cores` cores each run one (single_core_us alone, `bytes` of DRAM

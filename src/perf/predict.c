@@ -47,12 +47,19 @@ static int image_batch(const ldb_view *v)
 void perf_layer_cost(const perf_hw *hw, const perf_options *o, const eng_op *ops, uint32_t first, uint32_t count,
                      perf_layer *L)
 {
-    double cycles = 0, pipe = 0, bytes = 0;
+    double cycles = 0, pipe = 0, bytes = 0, prog_cyc = 0;
     unsigned units = 0;
-    int n_pipes = 0;
+    int n_pipes = 0, band = 0;
     for (uint32_t i = first; i < first + count; i++) {
         perf_op_cost c;
         perf_op_cost_of(hw, &ops[i], o->sparsity, &c);
+        /* a later partial-H band of a conv (and the processors fused behind it) reuses the first band's
+         * programming: only its addresses and rows change */
+        if (ops[i].type == ENG_OP_CONV)
+            band = ops[i].u.conv.split_count > 1 && ops[i].u.conv.split_index > 0;
+        else if (!c.fused)
+            band = 0;
+        prog_cyc += hw->v[band ? PERF_P_BAND_FALCON_CYC : PERF_P_OP_FALCON_CYC];
         if (!c.fused || n_pipes == 0) { /* a new pipeline: the previous one is done */
             cycles += pipe;
             pipe = 0;
@@ -74,9 +81,18 @@ void perf_layer_cost(const perf_hw *hw, const perf_options *o, const eng_op *ops
      * programmed, but programming is not added. The per-layer fixed cost (completion interrupt, dependency
      * update, the next layer's first programming) is added. */
     double falcon = hw->v[PERF_P_FALCON_MHZ] > 0 ? hw->v[PERF_P_FALCON_MHZ] : 1;
-    double prog = count * hw->v[PERF_P_OP_FALCON_CYC] / falcon;
+    double prog = prog_cyc / falcon;
     double busy = fmax(L->math_us, L->mem_us);
     L->overhead_us = fmax(0.0, prog - busy) + hw->v[PERF_P_LAYER_US];
+    /* The images after the first of a batch replay the same op list with new addresses (the loadable's batch rule,
+     * compiler/backend.h): like later partial-H bands they cost band_falcon_cyc per op. The layer's overhead is
+     * the mean over the batch. */
+    int b = o->batch > 1 ? o->batch : 1;
+    if (b > 1) {
+        double rep = count * hw->v[PERF_P_BAND_FALCON_CYC] / falcon;
+        double rep_over = fmax(0.0, rep - busy) + hw->v[PERF_P_LAYER_US];
+        L->overhead_us = (L->overhead_us + (b - 1) * rep_over) / b;
+    }
     L->time_us = busy + L->overhead_us;
     L->bound = L->overhead_us > busy ? PERF_BOUND_OVERHEAD : L->mem_us > L->math_us ? PERF_BOUND_MEMORY
                                                                                       : PERF_BOUND_MATH;
@@ -116,6 +132,8 @@ dla_status perf_predict(const void *bytes, size_t size, const perf_hw *hw, const
                           (int)hw->v[PERF_P_CORES], hw->v[PERF_P_CORES] == 1 ? "" : "s");
     ldb_view v;
     BASE_TRY(ldb_parse(bytes, size, &v));
+    if (o.batch <= 0)
+        o.batch = image_batch(&v);
     perf_result *r = calloc(1, sizeof *r);
     /* upper bound on layers: the loadable's layers plus one catch-all per task */
     if (r)

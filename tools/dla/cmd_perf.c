@@ -132,6 +132,24 @@ int cmd_perf(int argc, char **argv)
         dla_model *m;
         if (dla_model_load_file(path, &lo, &m) != DLA_OK)
             return cli_fail("perf", DLA_ERR_INVALID_ARG);
+        int dynamic = 0;
+        for (int i = 0; !shapes && i < dla_model_num_inputs(m); i++) {
+            dla_tensor t;
+            if (dla_model_input(m, i, &t) == DLA_OK)
+                for (int d = 0; d < t.rank; d++)
+                    dynamic |= t.dims[d] < 1;
+        }
+        if (dynamic) { /* the DLA needs static shapes: unknown dimensions become 1 (batch 1), as a note says */
+            dla_model_destroy(m);
+            if (batch_shapes(path, 1, spec, sizeof spec))
+                return 1;
+            if (!json)
+                printf("[I] dynamic input dimensions set to 1: --shapes=%s (pass --shapes or --batch to choose)\n",
+                       spec);
+            lo.shapes = spec;
+            if (dla_model_load_file(path, &lo, &m) != DLA_OK)
+                return cli_fail("perf", DLA_ERR_INVALID_ARG);
+        }
         dla_build_options bo;
         memset(&bo, 0, sizeof bo);
         bo.int8 = int8;

@@ -7,3 +7,7 @@ add_test(NAME perfmodel_calibration
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/perfmodel_calib.sh $<TARGET_FILE:dla_tool>
          WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
 set_tests_properties(perfmodel_calibration PROPERTIES LABELS "models" TIMEOUT 600 SKIP_RETURN_CODE 77)
+# dla perf's command line on the tracked Fashion-MNIST model: dynamic dims, --batch/--save/--json, errors
+add_test(NAME perf_cli COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/perf_cli.sh $<TARGET_FILE:dla_tool>
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(perf_cli PROPERTIES LABELS "unit;e2e" TIMEOUT 120)

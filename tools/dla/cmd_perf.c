@@ -17,11 +17,13 @@ static void perf_usage(FILE *f)
           "\n"
           "Predicts the DLA's time per fused layer (engines, MACs, DRAM bytes, what bounds it: math, memory or\n"
           "overhead) and the total latency and images/s, from the loadable's engine operations. An ONNX model is\n"
-          "built first (INT8 with --int8: timing-only scales, no calibration; FP16 otherwise).\n"
+          "built first (INT8 with --int8: timing-only scales, no calibration; FP16 otherwise; a network with\n"
+          "GPU (host) layers keeps FP32 I/O and its host tasks are costed at a fixed time each).\n"
           "  --platform     orin (default), xavier, nv_full (NVDLA at 1 GHz, the open spreadsheet's config)\n"
           "  --power-mode   orin: MAXN (default) 50W 30W 15W; xavier: MAXN 30W 15W 10W; nv_full: 20GB 10GB\n"
           "  --cores N      cores running a copy each at once (they share the DRAM); default 1\n"
           "  --batch N      images per inference (ONNX: the first input's first dimension; .dla: scales)\n"
+          "  --shapes       static input shapes (NAME:DIMS,...); without it and --batch, dynamic dims become 1\n"
           "  --sparsity     force: every INT8 conv with C > 64 runs 2:4 sparse; enable: where the weights\n"
           "                 carry the pattern; disable (default)\n"
           "  --params       override model parameters (bench/perf_fit.py)\n"
@@ -224,8 +226,10 @@ int cmd_perf(int argc, char **argv)
         }
         dla_status st = dla_perf_predict(bytes, size, &po, &r);
         free(bytes);
-        if (st != DLA_OK)
-            return cli_fail("perf", st);
+        if (st != DLA_OK) {
+            fprintf(stderr, "dla perf: %s: %s: %s\n", path, dla_status_str(st), dla_last_error());
+            return 1;
+        }
     }
     char *text = NULL;
     dla_status st = dla_perf_format(r, json, &text);

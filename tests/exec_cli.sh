@@ -48,8 +48,7 @@ expect 2 "$dla" exec "$M" $D --memPoolSize=dlaLocalDRAM:1000; has err "dlaLocalD
 expect 2 "$dla" exec "$M" $D --memPoolSize=dlaGlobalDRAM:1X; has err "--memPoolSize=dlaGlobalDRAM:1X"
 expect 2 "$dla" exec "$M" $D --memPoolSize=dlaSRAM;         has err "is not POOL:SIZE"
 expect 2 "$dla" exec "$M" $D --memPoolSize=fancyPool:1;     has err "unknown pool 'fancyPool'"
-expect 2 "$dla" exec "$M" $D --sparsity=force;              has err "not implemented yet"
-expect 2 "$dla" exec "$M" $D --sparsity=enable;             has err "not implemented yet"
+expect 0 "$dla" exec "$M" $D --sparsity=force --skipInference; has err "applies to INT8 convolutions only" # test_sparsity_cli.sh
 expect 2 "$dla" exec "$M" $D --sparsity=sometimes;          has err "expected disable, enable or force"
 expect 2 "$dla" exec "$M" $D --inputIOFormats=fp32:chw16;   has err "chw16 holds fp16 only"
 expect 2 "$dla" exec "$M" $D --int8 --outputIOFormats=fp16:chw32; has err "chw32 holds int8 only"

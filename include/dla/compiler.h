@@ -88,6 +88,13 @@ typedef struct dla_build_options {
                                         * (MiB, or B/K/M/G suffixes; powers of two >= 4 KiB) */
     const char *model_name;            /* recorded in the build info (NULL: the graph's name) */
     const char *build_command;         /* recorded in the build info (the flags, for reproduction) */
+    /* trtexec --sparsity: "disable" (NULL), "enable", "force" (another value is an error naming --sparsity). Orin
+     * runs an INT8 convolution with more than 64 input channels per group 2:4 structured-sparse (at most 2 non-zero
+     * weights in every 4 consecutive input channels of each kernel tap): "enable" marks such convs whose quantized
+     * weights already have the pattern, "force" prunes their weights to it (the 2 largest |w| of each 4 kept) and
+     * marks them — for performance evaluation: accuracy is not preserved (a warning says so). FP16 convs, convs
+     * with <= 64 input channels per group and Xavier builds stay dense. The build log (INFO) counts them. */
+    const char *sparsity;
 } dla_build_options;
 
 /* A placement: every layer of the model after the rewrites, with its device, subgraph and reason. It owns
@@ -156,6 +163,20 @@ dla_status dla_builder_build(dla_model *m, const dla_build_options *opts, void *
  * the placement was complete, even if the build then failed; destroy it with dla_placement_destroy()). */
 dla_status dla_builder_build_placed(dla_model *m, const dla_build_options *opts, dla_placement **placement,
                                     void **loadable, size_t *size);
+
+/* What a loadable's convolutions do with 2:4 structured sparsity (dla_build_options.sparsity). A convolution
+ * split into partial-H bands (or a ConvTranspose into stride phases) counts once. */
+typedef struct dla_sparsity_summary {
+    int int8_convs;    /* INT8 convolutions */
+    int sparse_convs;  /* of which run 2:4 sparse */
+    int small_c;       /* INT8 convs that cannot: at most 64 input channels per group */
+    int dense;         /* INT8 convs that could but run dense (enable: weights not 2:4; disable: all of them) */
+    int fp16_convs;    /* FP16 convolutions (always dense) */
+} dla_sparsity_summary;
+
+/* Counts over the DLA tasks of a loadable (task < 0: all of them; else the task of that index, which must be a
+ * DLA task). The loadable is validated first (as dla_loadable_check). */
+dla_status dla_loadable_sparsity(const void *loadable, size_t size, int task, dla_sparsity_summary *out);
 
 /* ---- the operator table (no model needed) ------------------------------------------------------------- */
 

@@ -224,7 +224,9 @@ dla_status dla_module_output_data(const dla_module *mod, int i, const void **dat
 /* Times. start_ms / end_ms and the net_duration columns are PREDICTED by the performance model (dla/perf.h,
  * docs/perf-model.md) for the module's loadable: one inference on one DLA core, from the start of the inference.
  * The prediction is made once at load, for the loadable's target platform (Orin or Xavier) at MAXN, one core,
- * the loadable's batch, dense; dla_module_set_perf_options chooses another setting. The timeline puts the tasks
+ * the loadable's batch, its 2:4 sparse convolutions sparse and the others dense (as built: dla_perf_options'
+ * sparsity DISABLE and ENABLE both mean the loadable's flags here; FORCE predicts every eligible INT8 conv sparse);
+ * dla_module_set_perf_options chooses another setting. The timeline puts the tasks
  * in their stored order: a DLA task's layers run one after another from the task's start (each lasts batch x the
  * model's per-image layer time), then the model's ops outside any layer, then the model's fixed cost per DLA task
  * (submission, completion); a HOST task lasts the model's fixed cost per HOST task (the host work itself is not

@@ -19,4 +19,9 @@ dla_status api_model_fail(dla_model *m, dla_status st);
  * the builder adds whether dlakit can lower each op, so the placement it returns is the one it builds). */
 dla_status api_model_place(dla_model *m, const dla_build_options *opts, cc_check_fn check, dla_placement **out);
 
+/* After a build with dla_build_options.sparsity enable|force (build_sparsity.c): logs how many INT8 convs of the
+ * loadable run 2:4 sparse (INFO) and, for force, that accuracy is not preserved (WARN); Xavier and builds without
+ * INT8 convs get a warning that nothing runs sparse. */
+dla_status api_log_sparsity(const void *bytes, size_t size, const char *requested, int platform_xavier, int int8);
+
 #endif

@@ -3,6 +3,7 @@
 #include "api_internal.h"
 #include "calib_internal.h"
 #include "compiler/partition.h"
+#include "compiler/sparsity.h"
 #include "compiler/tb.h"
 #include "dla/compiler.h"
 #include "onnx/onnx_import.h"
@@ -93,6 +94,8 @@ static dla_status build(dla_model *m, const dla_build_options *o, void **bytes, 
     ir_graph *g = api_model_graph(m);
     cc_constraints cons;
     BASE_TRY(cc_parse_constraints(o->precision_constraints, &cons));
+    cc_sparsity sparsity;
+    BASE_TRY(cc_parse_sparsity(o->sparsity, &sparsity));
     cc_scale_table *scales = NULL;
     if (o->int8)
         BASE_TRY(gather_scales(m, o, &scales));
@@ -114,8 +117,10 @@ static dla_status build(dla_model *m, const dla_build_options *o, void **bytes, 
                                .output_formats = o->output_io_formats, .standalone = o->build_dla_standalone,
                                .allow_gpu_fallback = o->allow_gpu_fallback, .mem_pool_size = o->mem_pool_size,
                                .serialize = serialize_onnx, .model_name = o->model_name,
-                               .options_text = o->build_command};
+                               .options_text = o->build_command, .sparsity = (int)sparsity};
         st = cc_build(g, &pl, &bo, bytes, size);
+        if (st == DLA_OK)
+            st = api_log_sparsity(*bytes, *size, o->sparsity, o->platform == DLA_PLATFORM_XAVIER, o->int8);
     }
     cc_precision_plan_release(&pp);
     cc_placement_release(&pl);
@@ -137,6 +142,9 @@ dla_status dla_builder_build_placed(dla_model *m, const dla_build_options *opts,
     if (o->build_dla_standalone && o->allow_gpu_fallback)
         return api_model_fail(m, base_error(DLA_ERR_INVALID_ARG, "--buildDLAStandalone cannot be combined with "
                                             "--allowGPUFallback (a standalone loadable has no host tasks)"));
+    cc_sparsity sparsity; /* a bad value fails before the placement */
+    if (cc_parse_sparsity(o->sparsity, &sparsity) != DLA_OK)
+        return api_model_fail(m, DLA_ERR_INVALID_ARG);
     dla_placement *p = NULL;
     dla_status st = api_model_place(m, o, check_buildable, &p);
     if (st == DLA_OK)

@@ -542,6 +542,8 @@ static void set_info(build *B)
         prec |= LDB_BUILD_GPU_FALLBACK;
     if (o->standalone)
         prec |= LDB_BUILD_STANDALONE;
+    if (o->sparsity && o->target.platform == CC_ORIN) /* --sparsity=enable|force (sparsity.h) */
+        prec |= LDB_BUILD_SPARSITY;
     ldb_set_build_info(bc->b, &(ldb_build_info){
         .dlakit_version = "0.1.0",
         .platform = o->target.platform == CC_XAVIER ? "xavier" : "orin",

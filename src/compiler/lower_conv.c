@@ -17,6 +17,7 @@
  *     contract interleaves into the output (cropping the end rows and columns).
  */
 #include "compiler/lower.h"
+#include "compiler/sparsity.h"
 #include "engine/format.h"
 #include "ir/conv_geom.h"
 #include "ir/pool_geom.h"
@@ -237,6 +238,21 @@ static dla_status quantize(int K, size_t per_k, const double *w, double *s_w, in
     return DLA_OK;
 }
 
+/* 2:4 sparsity (sparsity.h) of an INT8 conv's [K][Cg][rs] weights: before quantization, force prunes w; returns
+ * the conv's mode for sparse_decide, which gives the op's flag once q is known (enable: q already 2:4). */
+static int sparse_prepare(const lw_task *k, double *w, int K, int Cg, int rs)
+{
+    cc_sparsity sp = cc_sparse_conv_mode(cc_tb_sparsity(k->tb), CC_PREC_INT8, Cg);
+    if (sp == CC_SPARSITY_FORCE)
+        cc_sparse_prune(w, K, Cg, rs);
+    return (int)sp;
+}
+
+static int sparse_decide(int mode, const int8_t *q, int K, int Cg, int rs)
+{
+    return mode == CC_SPARSITY_FORCE || (mode == CC_SPARSITY_ENABLE && cc_sparse_is_2to4(q, K, Cg, rs));
+}
+
 static int clip_truncate_for(int K, size_t per_k, const int8_t *q)
 {
     int64_t worst = 0;
@@ -375,7 +391,7 @@ dla_status lw_lower_conv_group(const lw_task *k, const ir_node *n)
     size_t per_k = (size_t)d.Cg * d.R * d.S, n_w = (size_t)d.K * per_k;
     double *s_acc = NULL, *s_w = NULL;
     int8_t *q = NULL;
-    int ct = 0;
+    int ct = 0, sparse = 0;
     group_collect(k, n, bias, d.K, prec, 0, &gr);
     if (tile.n_bands == 1)
         group_try_pool(k, &gr, d.OW);
@@ -403,7 +419,9 @@ dla_status lw_lower_conv_group(const lw_task *k, const ir_node *n)
         if (st == DLA_OK)
             st = lw_scale(k, out_t, &f.s_out);
         if (st == DLA_OK) {
+            sparse = sparse_prepare(k, d.w, d.K, d.Cg, d.R * d.S);
             quantize(d.K, per_k, d.w, s_w, q);
+            sparse = sparse_decide(sparse, q, d.K, d.Cg, d.R * d.S);
             ct = clip_truncate_for(d.K, per_k, q);
             for (int i = 0; i < d.K; i++)
                 s_acc[i] = s_in * s_w[i] * ldexp(1.0, ct);
@@ -444,6 +462,7 @@ dla_status lw_lower_conv_group(const lw_task *k, const ir_node *n)
         cv->out_height = (uint16_t)(o1 - o0);
         cv->out_channel = (uint16_t)d.K;
         cv->clip_truncate = (uint8_t)ct;
+        cv->sparse = (uint8_t)sparse;
         cv->split_index = (uint16_t)b;
         cv->split_count = (uint16_t)tile.n_bands;
         cv->src = lw_cube(&src, 0, 0, in0, in1 - in0, 0, 0);
@@ -530,9 +549,11 @@ static dla_status lower_deconv(const lw_task *k, const ir_node *n)
         for (int c = 0; c < C; c++)
             for (int i = 0; i < R * S; i++)
                 wk[(size_t)kk * per_k + (size_t)c * R * S + i] = wv[((size_t)c * K + kk) * R * S + i];
-    int ct = 0;
+    int ct = 0, sparse = 0;
     if (st == DLA_OK && !fp) {
+        sparse = sparse_prepare(k, wk, K, C, R * S);
         quantize(K, per_k, wk, s_w, q);
+        sparse = sparse_decide(sparse, q, K, C, R * S);
         ct = clip_truncate_for(K, per_k, q);
     }
     group gr;
@@ -622,6 +643,7 @@ static dla_status lower_deconv(const lw_task *k, const ir_node *n)
         cv->out_height = (uint16_t)oh;
         cv->out_channel = (uint16_t)K;
         cv->clip_truncate = (uint8_t)ct;
+        cv->sparse = (uint8_t)sparse;
         cv->split_index = (uint16_t)p;
         cv->split_count = (uint16_t)P;
         cv->src = lw_cube(&src, 0, 0, 0, 0, 0, 0);

@@ -1,6 +1,7 @@
 /* The task builder: what the lowering of one DLA subgraph talks to (backend.h's cc_tb_* functions). It hands out
  * surfaces (address-list entries for tensors), takes constants, LUTs and engine ops, and at the end plans the
  * activation arena by liveness and adds the task to the loadable (cc_tb_finish). */
+#include "compiler/sparsity.h"
 #include "compiler/tb.h"
 #include "engine/codec.h"
 
@@ -259,6 +260,11 @@ float cc_tb_scale(const cc_task_builder *tb, const ir_tensor *t)
     if (x >= 0 && tb->bc->xt[x].format != LDB_FMT_NCHW)
         return tb->bc->xt[x].prec == CC_PREC_INT8 ? tb->bc->xt[x].scale : 0;
     return tb->bc->o->prec->tensor[t->id] == CC_PREC_INT8 ? tb->bc->o->prec->scale[t->id] : 0;
+}
+
+cc_sparsity cc_tb_sparsity(const cc_task_builder *tb)
+{
+    return cc_sparse_for_platform((cc_sparsity)tb->bc->o->sparsity, tb->bc->o->target.platform);
 }
 
 /* ---- constants, LUTs, ops --------------------------------------------------------------------------------- */

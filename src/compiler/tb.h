@@ -153,6 +153,7 @@ typedef struct cc_build_options {
     void *serialize_user;
     const char *model_name;                     /* build info (NULL: the graph's name) */
     const char *options_text;                   /* build info: the flags */
+    int sparsity;                               /* cc_sparsity (sparsity.h): 2:4 INT8 convs; 0 disable */
 } cc_build_options;
 
 /* Writes the loadable for the placed graph g (sorted, inferred, rewritten; pl from cc_place on it). */

@@ -96,7 +96,10 @@ static dla_status compute(const dla_module *mod, const rt_perf *s, prediction *p
     dla_status st = perf_hw_get(platform, s->mode[0] ? s->mode : NULL, &p->hw);
     if (st == DLA_OK && s->params[0])
         st = perf_hw_override(&p->hw, s->params);
-    p->po = (perf_options){.cores = s->cores, .batch = s->batch, .sparsity = (perf_sparsity)s->sparsity};
+    /* the loadable says which convs run 2:4 sparse (built with --sparsity=enable|force): the runtime predicts it as
+     * built, so its default (0) honours the ops' flags; FORCE still asks what every eligible conv would gain */
+    perf_sparsity sp = s->sparsity == DLA_PERF_SPARSITY_FORCE ? PERF_SPARSE_FORCE : PERF_SPARSE_ENABLE;
+    p->po = (perf_options){.cores = s->cores, .batch = s->batch, .sparsity = sp};
     if (st == DLA_OK)
         st = perf_predict(mod->bytes, mod->size, &p->hw, &p->po, &p->r);
     if (st == DLA_OK)

@@ -127,7 +127,7 @@ static void print_loadable_summary(const exec_engine *e)
 /* The flags again, for the loadable's build info. */
 static void command_text(const exec_opts *o, char *buf, size_t size)
 {
-    snprintf(buf, size, "dla exec --onnx=%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s", o->onnx,
+    snprintf(buf, size, "dla exec --onnx=%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s", o->onnx,
              o->dla_core >= 0 ? (o->dla_core ? " --useDLACore=1" : " --useDLACore=0") : "",
              o->int8 ? " --int8" : "", o->fp16 ? " --fp16" : "", o->allow_gpu_fallback ? " --allowGPUFallback" : "",
              o->standalone ? " --buildDLAStandalone" : "", o->input_formats ? " --inputIOFormats=" : "",
@@ -135,7 +135,8 @@ static void command_text(const exec_opts *o, char *buf, size_t size)
              o->output_formats ? o->output_formats : "", o->mem_pool_size ? " --memPoolSize=" : "",
              o->mem_pool_size ? o->mem_pool_size : "", o->shapes ? " --shapes=" : "", o->shapes ? o->shapes : "",
              o->calib ? " --calib=" : "", o->calib ? o->calib : "", o->calib_data ? " --calibData=" : "",
-             o->calib_data ? o->calib_data : "", o->layer_precisions ? " --layerPrecisions=..." : "");
+             o->calib_data ? o->calib_data : "", o->layer_precisions ? " --layerPrecisions=..." : "",
+             o->sparsity ? " --sparsity=" : "", o->sparsity ? o->sparsity : "");
 }
 
 int exec_build(const exec_opts *o, exec_engine *e)
@@ -155,7 +156,7 @@ int exec_build(const exec_opts *o, exec_engine *e)
                             .precision_constraints = o->precision_constraints, .input_io_formats = o->input_formats,
                             .output_io_formats = o->output_formats, .build_dla_standalone = o->standalone,
                             .mem_pool_size = o->pool_spec[0] ? o->pool_spec : NULL, .model_name = o->onnx,
-                            .build_command = command};
+                            .build_command = command, .sparsity = o->sparsity};
     char in_spec[1024], out_spec[1024];
     if (!bo.input_io_formats)
         bo.input_io_formats = cli_default_io_spec(e->model, 1, in_spec, sizeof in_spec);
@@ -174,6 +175,7 @@ int exec_build(const exec_opts *o, exec_engine *e)
         return 1;
     }
     print_loadable_summary(e);
+    exec_print_sparsity(o, e->bytes, e->size);
     printf("[I] Engine built in %.3f sec.\n", cli_now() - t0);
     printf("[I] Created engine with size: %.4f MiB (%zu bytes)\n", e->size / 1048576.0, e->size);
     if (o->save_engine) {

@@ -2,6 +2,7 @@
  * and checked before anything is loaded, so that a wrong command fails at once, naming the flag and the limit. */
 #include "exec_flags.h"
 #include "cli.h"
+#include "dla/compiler.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -43,7 +44,10 @@ static const char usage_text[] =
     "                              to one, at most 1 GiB). Defaults: 0.5 MiB, 1024 MiB, 512 MiB\n"
     "  --buildDLAStandalone        one DLA loadable for cuDLA: DLA I/O formats only, no GPU fallback; implies\n"
     "                              --skipInference (--safe with a DLA core means the same)\n"
-    "  --sparsity=disable|enable|force   only 'disable' is implemented yet\n"
+    "  --sparsity=disable|enable|force   2:4 structured sparsity (Orin) of INT8 convs with more than 64\n"
+    "                              input channels per group: enable where the quantized weights already have\n"
+    "                              it, force prunes the weights to it (performance evaluation only: accuracy\n"
+    "                              is not preserved). Default disable\n"
     "  --saveEngine=FILE           write the loadable\n"
     ;
 static const char usage_text2[] =
@@ -559,9 +563,6 @@ static int check_combinations(exec_opts *o)
         if (!xavier && o->perf_platform && !strcmp(o->perf_power_mode, "10W"))
             return fail("--perfPowerMode=10W with --perfPlatform=orin: Orin's modes are MAXN, 50W, 30W and 15W");
     }
-    if (o->sparsity && strcmp(o->sparsity, "disable") != 0)
-        return fail("--sparsity=%s: structured 2:4 sparsity is not implemented yet in dlakit (only "
-                    "--sparsity=disable)", o->sparsity);
     if (o->standalone && o->allow_gpu_fallback)
         return fail("--buildDLAStandalone and --allowGPUFallback conflict: a standalone loadable runs on the DLA "
                     "alone (no GPU/host layers)");
@@ -610,6 +611,20 @@ static int check_combinations(exec_opts *o)
         }
     }
     return 0;
+}
+
+/* --sparsity where it cannot do anything (the build itself warns for Xavier and for builds without INT8 convs). */
+static void warn_sparsity(const exec_opts *o)
+{
+    if (!o->sparsity || !strcmp(o->sparsity, "disable"))
+        return;
+    if (o->load_engine)
+        warn("--sparsity=%s is a build option: ignored with --loadEngine (the loadable fixes it)", o->sparsity);
+    else if (o->dla_core < 0)
+        warn("--sparsity=%s does nothing without --useDLACore (everything runs on the host executor)", o->sparsity);
+    else if (!o->int8)
+        warn("--sparsity=%s: 2:4 sparsity applies to INT8 convolutions only; with %s every convolution runs dense",
+             o->sparsity, o->fp16 ? "--fp16" : "FP16 (no --int8)");
 }
 
 /* Flags that do nothing in this combination: a warning each, as trtexec is lenient there. */
@@ -661,7 +676,22 @@ int exec_parse(int argc, char **argv, exec_opts *o)
     if (rc)
         return rc;
     warn_ignored(o);
+    warn_sparsity(o);
     return 0;
+}
+
+void exec_print_sparsity(const exec_opts *o, const void *bytes, size_t size)
+{
+    dla_sparsity_summary s;
+    if (!o->sparsity || !strcmp(o->sparsity, "disable") || !o->int8 || o->dla_core < 0 ||
+        dla_loadable_sparsity(bytes, size, -1, &s) != DLA_OK || !s.int8_convs)
+        return;
+    int force = !strcmp(o->sparsity, "force");
+    printf("[I] 2:4 sparsity (%s): %d of %d INT8 convs %ssparse; %d not eligible (C <= 64)", o->sparsity,
+           s.sparse_convs, s.int8_convs, force ? "pruned and " : "", s.small_c);
+    if (s.dense)
+        printf("; %d dense (weights not 2:4)", s.dense);
+    putchar('\n');
 }
 
 void exec_opts_release(exec_opts *o)

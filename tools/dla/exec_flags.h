@@ -58,6 +58,8 @@ int exec_parse(int argc, char **argv, exec_opts *o);
 void exec_opts_release(exec_opts *o);
 /* trtexec's option sections (=== Model Options === ... === Reporting Options ===). */
 void exec_print_options(FILE *f, const exec_opts *o);
+/* After a build with --sparsity=enable|force and --int8: "[I] 2:4 sparsity (force): N of M INT8 convs ..." */
+void exec_print_sparsity(const exec_opts *o, const void *bytes, size_t size);
 /* "FP16", "INT8", "FP16+INT8", or "FP32" without a DLA core. */
 const char *exec_precision_name(const exec_opts *o);
 

@@ -1,5 +1,5 @@
 /* 2:4 structured sparsity end to end (dla_build_options.sparsity, trtexec --sparsity): a model made here,
- *   x [1,67,32,32] -> conv1 3x3 (136, C = 67: a tail group of 3) -> Relu -> conv2 1x1 group 2 (16, C/groups = 68)
+ *   x [1,67,64,64] -> conv1 3x3 (136, C = 67: a tail group of 3) -> Relu -> conv2 1x1 group 2 (16, C/groups = 68)
  *   -> Relu -> conv3 3x3 (8, C = 16: not eligible) -> y,
  * built INT8 with scales calibrated on the PRUNED model (the test prunes the weights itself):
  *   force   conv1's and conv2's CONV ops carry sparse = 1, conv3's 0; dla_loadable_sparsity counts 3 / 2 / 1 / 0; the
@@ -7,6 +7,8 @@
  *           tolerance, and is much further from the unpruned model's (so the weights really were pruned);
  *   enable  on the pruned weights: the same flags and a byte-identical output; on the dense weights: no sparse op;
  *   disable, Xavier with force, FP16 with force: no sparse op; a bad value is an error naming --sparsity;
+ *   deconv  an INT8 ConvTranspose (C = 72, stride 2: four phase convolutions): force flags every phase op and the
+ *           output matches the host FP32 run of its pruned weights; enable on its dense weights flags none;
  *   runtime the module's statistics flag the sparse layers (uses_structured_sparsity) and its default prediction
  *           equals dla_perf_predict with ENABLE (the ops' flags honoured); with DISABLE no conv is sparse. */
 #include "check.h"
@@ -25,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { C1 = 67, K1 = 136, K2 = 16, G2 = 2, K3 = 8, HW = 32, NB = 4 };
+enum { C1 = 67, K1 = 136, K2 = 16, G2 = 2, K3 = 8, HW = 64, NB = 4 };
 #define N1 (K1 * C1 * 9)
 #define N2 (K2 * (K1 / G2))
 #define N3 (K3 * K2 * 9)
@@ -261,6 +263,8 @@ static void test_force(void)
     for (int j = 0; j < 3; j++)
         CHECK(cc.ops[j] >= 1 && cc.int8[j] == cc.ops[j]);
     CHECK(cc.other == 0);
+    printf("force: CONV ops conv1 %d, conv2 %d, conv3 %d\n", cc.ops[0], cc.ops[1], cc.ops[2]);
+    CHECK(cc.ops[0] + cc.ops[1] > 2); /* a conv in partial-H bands (conv2 at 64x64): every band's op is flagged */
     CHECK(cc.sparse[0] == cc.ops[0] && cc.sparse[1] == cc.ops[1] && cc.sparse[2] == 0);
     dla_sparsity_summary s;
     CHECK_OK(dla_loadable_sparsity(bytes, size, -1, &s));
@@ -389,6 +393,113 @@ static void test_dense(void)
     free(bytes);
 }
 
+/* x [1,72,8,8] -> ConvTranspose 2x2 stride 2 (W [72][8][2][2]: C first) -> y [1,8,16,16] */
+enum { DC = 72, DK = 8, DH = 8 };
+static uint8_t *deconv_model(const float *w, size_t *len)
+{
+    Onnx__ModelProto *m = mb_model(13);
+    const int64_t xd[4] = {1, DC, DH, DH}, yd[4] = {1, DK, 2 * DH, 2 * DH}, wd[4] = {DC, DK, 2, 2}, st[2] = {2, 2};
+    weights(m, "wt", 4, wd, w, DC * DK * 4);
+    Onnx__NodeProto *n = mb_node(m, "ConvTranspose", "deconv", "x,wt", "y");
+    mb_attr_ints(n, "strides", 2, st);
+    mb_input(m, "x", 1, 4, xd);
+    mb_output(m, "y", 1, 4, yd);
+    return mb_pack(m, len);
+}
+
+static void test_deconv(void)
+{
+    static float w[DC * DK * 4], wk[DK * DC * 4], pk[DK * DC * 4], pw[DC * DK * 4];
+    for (int i = 0; i < DC * DK * 4; i++)
+        w[i] = urand() / 8.0f;
+    /* prune along C per (k, tap): through the kernel-major copy [K][C][2x2] */
+    for (int c = 0; c < DC; c++)
+        for (int k = 0; k < DK; k++)
+            for (int t = 0; t < 4; t++)
+                wk[(k * DC + c) * 4 + t] = w[(c * DK + k) * 4 + t];
+    prune(wk, pk, DK, DC, 4);
+    for (int c = 0; c < DC; c++)
+        for (int k = 0; k < DK; k++)
+            for (int t = 0; t < 4; t++)
+                pw[(c * DK + k) * 4 + t] = pk[(k * DC + c) * 4 + t];
+    const int64_t xd[4] = {1, DC, DH, DH};
+    dla_tensor *x = NULL;
+    CHECK_OK(dla_tensor_create("x", DLA_FLOAT32, 4, xd, &x));
+    if (!x)
+        return;
+    for (int i = 0; i < DC * DH * DH; i++)
+        ((float *)x->data)[i] = urand();
+    size_t len_d, len_p;
+    uint8_t *dense = deconv_model(w, &len_d), *pruned = deconv_model(pw, &len_p);
+    dla_model *mp = NULL;
+    CHECK_OK(dla_model_load_memory(pruned, len_p, NULL, &mp));
+    dla_calib *c = NULL;
+    const dla_tensor *const *batch[1] = {(const dla_tensor *const *)&x};
+    dla_tensor **ys = NULL;
+    int ny = 0;
+    if (mp) {
+        CHECK_OK(dla_model_calibrate(mp, NULL, 1, 1, batch, &c));
+        CHECK_OK(dla_model_run(mp, NULL, 1, (const dla_tensor *const *)&x, &ys, &ny));
+    }
+    dla_model_destroy(mp);
+    for (int force = 1; force >= 0 && c && ny == 1; force--) {
+        dla_model *m = NULL;
+        CHECK_OK(dla_model_load_memory(dense, len_d, NULL, &m));
+        dla_build_options o;
+        memset(&o, 0, sizeof o);
+        o.int8 = 1;
+        o.calib = c;
+        o.sparsity = force ? "force" : "enable";
+        void *bytes = NULL;
+        size_t size = 0;
+        if (m)
+            CHECK_OK(dla_builder_build(m, &o, &bytes, &size));
+        dla_model_destroy(m);
+        if (!bytes)
+            continue;
+        int n_conv = 0, n_sparse = 0;
+        ldb_view v;
+        CHECK_OK(ldb_parse(bytes, size, &v));
+        for (uint32_t t = 0; t < v.n_tasks; t++)
+            for (uint32_t i = 0; v.tasks[t].type == LDB_TASK_DLA && i < v.tasks[t].ops.count; i++) {
+                eng_op op;
+                CHECK_OK(eng_op_decode((const uint8_t *)v.tasks[t].ops.data + (size_t)i * ENG_OP_RECORD_BYTES,
+                                       ENG_OP_RECORD_BYTES, (int)i, NULL, &op));
+                if (op.type == ENG_OP_CONV) {
+                    n_conv++;
+                    n_sparse += op.u.conv.sparse != 0;
+                    CHECK(op.u.conv.in_precision == ENG_INT8 && op.u.conv.weight.channel == DC);
+                }
+            }
+        ldb_view_free(&v);
+        printf("deconv %s: %d phase convs, %d sparse\n", o.sparsity, n_conv, n_sparse);
+        CHECK(n_conv == 4 && n_sparse == (force ? 4 : 0));
+        if (force) { /* the engine against the host FP32 run of the pruned weights */
+            dla_device *dev = NULL;
+            dla_module *mod = NULL;
+            dla_tensor *saved = inputs[0];
+            static float y[DK * 4 * DH * DH];
+            inputs[0] = x;
+            int ok = run_runtime(bytes, size, y, &dev, &mod);
+            inputs[0] = saved;
+            double e = 0, mx = 0;
+            for (int i = 0; ok && i < DK * 4 * DH * DH; i++) {
+                e = fmax(e, fabs(y[i] - ((float *)ys[0]->data)[i]));
+                mx = fmax(mx, fabs(((float *)ys[0]->data)[i]));
+            }
+            printf("deconv force: max |err| %.4f of max |y| %.3f\n", e, mx);
+            CHECK(ok && e <= 0.03 * mx && mx > 0);
+            if (mod)
+                dla_module_unload(mod);
+            dla_device_destroy(dev);
+        }
+        free(bytes);
+    }
+    dla_tensors_destroy(ys, ny);
+    dla_calib_destroy(c);
+    dla_tensor_destroy(x);
+}
+
 int main(void)
 {
     for (int i = 0; i < N1; i++)
@@ -425,6 +536,7 @@ int main(void)
         test_enable();
         test_dense();
     }
+    test_deconv();
     dla_calib_destroy(calib);
     for (int b = 0; b < NB; b++)
         dla_tensor_destroy(inputs[b]);

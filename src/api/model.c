@@ -108,7 +108,8 @@ static dla_status finish_load(dla_model *m, const dla_load_options *opts)
     return DLA_OK;
 }
 
-static dla_status load(const void *bytes, size_t size, const char *origin, const char *base_dir,
+/* owned: bytes is malloc'd and handed to the importer, which frees it once parsed (also on errors). */
+static dla_status load(const void *bytes, void *owned, size_t size, const char *origin, const char *base_dir,
                        const dla_load_options *opts, dla_model **out)
 {
     *out = NULL;
@@ -116,15 +117,19 @@ static dla_status load(const void *bytes, size_t size, const char *origin, const
     onnx_shape_override *ov;
     int n_ov;
     char *ov_storage;
-    BASE_TRY(parse_shapes(opts ? opts->shapes : NULL, &ov, &n_ov, &ov_storage));
+    dla_status st = parse_shapes(opts ? opts->shapes : NULL, &ov, &n_ov, &ov_storage);
+    if (st != DLA_OK) {
+        free(owned);
+        return st;
+    }
     dla_model *m = calloc(1, sizeof *m);
-    dla_status st = DLA_OK;
     if (!m) {
+        free(owned);
         st = base_error(DLA_ERR_NOMEM, "out of memory");
         goto free_ov;
     }
     onnx_import_options io = {.origin = origin, .base_dir = base_dir, .shapes = ov, .n_shapes = n_ov};
-    st = onnx_import(bytes, size, &io, &m->g);
+    st = owned ? onnx_import_owned(owned, size, &io, &m->g) : onnx_import(bytes, size, &io, &m->g);
     if (st == DLA_OK)
         st = finish_load(m, opts);
     if (st != DLA_OK) {
@@ -140,7 +145,7 @@ free_ov:
 
 dla_status dla_model_load_memory(const void *bytes, size_t size, const dla_load_options *opts, dla_model **out)
 {
-    return load(bytes, size, "<memory>", NULL, opts, out);
+    return load(bytes, NULL, size, "<memory>", NULL, opts, out);
 }
 
 dla_status dla_model_load_file(const char *path, const dla_load_options *opts, dla_model **out)
@@ -151,9 +156,12 @@ dla_status dla_model_load_file(const char *path, const dla_load_options *opts, d
     size_t size;
     BASE_TRY(base_read_file(path, &bytes, &size));
     char *dir = base_dirname(path);
-    dla_status st = dir ? load(bytes, size, path, dir, opts, out) : base_error(DLA_ERR_NOMEM, "out of memory");
+    if (!dir) {
+        free(bytes);
+        return base_error(DLA_ERR_NOMEM, "out of memory");
+    }
+    dla_status st = load(NULL, bytes, size, path, dir, opts, out); /* frees bytes once parsed */
     free(dir);
-    free(bytes);
     return st;
 }
 

@@ -97,7 +97,9 @@ static dla_status apply_value_info(const onnx_ctx *c, const Onnx__ValueInfoProto
     return DLA_OK;
 }
 
-static dla_status add_initializers(const onnx_ctx *c, const Onnx__GraphProto *gp)
+/* Each initializer's raw bytes are released as soon as the graph holds its copy (protobuf-c frees a bytes field
+ * only when its pointer is non-NULL), so the import never holds two full copies of the weights. */
+static dla_status add_initializers(const onnx_ctx *c, Onnx__GraphProto *gp)
 {
     if (gp->n_sparse_initializer)
         return base_error(DLA_ERR_UNSUPPORTED, "%s: sparse initializers are not supported", c->origin);
@@ -113,6 +115,11 @@ static dla_status add_initializers(const onnx_ctx *c, const Onnx__GraphProto *gp
         char what[300];
         snprintf(what, sizeof what, "initializer '%.256s'", tp->name);
         BASE_TRY(onnx_tensor_to_ir(c, tp, what, t));
+        if (tp->raw_data.data) {
+            free(tp->raw_data.data);
+            gp->initializer[i]->raw_data.data = NULL;
+            gp->initializer[i]->raw_data.len = 0;
+        }
     }
     return DLA_OK;
 }
@@ -329,11 +336,11 @@ static dla_status infer_all(const onnx_ctx *c)
     return DLA_OK;
 }
 
-static dla_status build(onnx_ctx *c, const Onnx__ModelProto *m, const onnx_import_options *opt)
+static dla_status build(onnx_ctx *c, Onnx__ModelProto *m, const onnx_import_options *opt)
 {
     int opset = 0;
     BASE_TRY(check_versions(c, m, &opset));
-    const Onnx__GraphProto *gp = m->graph;
+    Onnx__GraphProto *gp = m->graph;
     if (!gp)
         return base_error(DLA_ERR_FORMAT, "%s: the model has no graph", c->origin);
     ir_graph *g = c->g;
@@ -353,13 +360,18 @@ static dla_status build(onnx_ctx *c, const Onnx__ModelProto *m, const onnx_impor
     return infer_all(c);
 }
 
-dla_status onnx_import(const void *bytes, size_t size, const onnx_import_options *opt, ir_graph **out)
+/* owned: bytes is malloc'd and released as soon as it is parsed (the parse copies what it keeps). */
+static dla_status import_bytes(void *owned, const void *bytes, size_t size, const onnx_import_options *opt,
+                               ir_graph **out)
 {
     *out = NULL;
     onnx_ctx c = {opt && opt->origin ? opt->origin : "<memory>", opt ? opt->base_dir : NULL, NULL};
-    if (!bytes && size)
+    if (!bytes && size) {
+        free(owned);
         return base_error(DLA_ERR_INVALID_ARG, "%s: NULL model bytes", c.origin);
+    }
     Onnx__ModelProto *m = onnx__model_proto__unpack(NULL, size, bytes);
+    free(owned);
     if (!m)
         return base_error(DLA_ERR_FORMAT, "%s: not a valid ONNX model (protobuf parse failed)", c.origin);
     dla_status st = ir_graph_create(&c.g);
@@ -373,6 +385,16 @@ dla_status onnx_import(const void *bytes, size_t size, const onnx_import_options
     base_clear_error();
     *out = c.g;
     return DLA_OK;
+}
+
+dla_status onnx_import(const void *bytes, size_t size, const onnx_import_options *opt, ir_graph **out)
+{
+    return import_bytes(NULL, bytes, size, opt, out);
+}
+
+dla_status onnx_import_owned(void *bytes, size_t size, const onnx_import_options *opt, ir_graph **out)
+{
+    return import_bytes(bytes, bytes, size, opt, out);
 }
 
 dla_status onnx_import_file(const char *path, const onnx_import_options *opt, ir_graph **out)
@@ -393,8 +415,7 @@ dla_status onnx_import_file(const char *path, const onnx_import_options *opt, ir
         }
         o.base_dir = dir;
     }
-    dla_status st = onnx_import(bytes, size, &o, out);
+    dla_status st = import_bytes(bytes, bytes, size, &o, out); /* releases bytes once parsed */
     free(dir);
-    free(bytes);
     return st;
 }

@@ -24,6 +24,9 @@ typedef struct onnx_import_options {
 /* Parses an ONNX ModelProto into a new graph: initializers and Constant nodes become constant tensors,
  * Identity-of-constant is resolved, nodes are topologically sorted and shapes inferred where static. */
 dla_status onnx_import(const void *bytes, size_t size, const onnx_import_options *opt, ir_graph **out);
+/* The same for malloc'd bytes that the import takes over: it frees them as soon as they are parsed (whatever the
+ * outcome), so the file and the graph's constants are never held at once. */
+dla_status onnx_import_owned(void *bytes, size_t size, const onnx_import_options *opt, ir_graph **out);
 
 /* Reads and imports the model file at `path`. opt may be NULL; unset origin defaults to `path` and unset base_dir
  * to the file's folder (for external data). */

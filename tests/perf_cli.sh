@@ -28,6 +28,26 @@ a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 assert abs(a["images_per_s"] - b["images_per_s"]) < 1e-6 * a["images_per_s"], (a["images_per_s"], b["images_per_s"])
 ' "$j" "$j2" || bad "the .dla and the ONNX predictions differ"
 
+# --sparsity=enable from ONNX: convs whose weights already carry the 2:4 pattern are built and timed sparse
+/usr/bin/python3 - "$M" "$TMP/pruned.onnx" <<'PY' || bad "could not write a 2:4-pruned copy of $M"
+import sys
+import numpy as np
+import onnx
+from onnx import numpy_helper
+m = onnx.load(sys.argv[1])
+for init in m.graph.initializer:
+    w = numpy_helper.to_array(init).copy()  # conv KCRS and Gemm [out, in] (transB) weights, along C / in
+    if w.ndim in (2, 4) and w.shape[1] > 64 and w.shape[1] % 4 == 0:
+        g = w.reshape((w.shape[0], w.shape[1] // 4, 4) + w.shape[2:])
+        np.put_along_axis(g, np.argsort(-np.abs(g), axis=2, kind="stable")[:, :, 2:], 0, axis=2)
+        init.CopyFrom(numpy_helper.from_array(g.reshape(w.shape), init.name))
+onnx.save(m, sys.argv[2])
+PY
+sparse_convs() { "$DLA" perf "$1" --int8 --sparsity=enable --json |
+    /usr/bin/python3 -c 'import json, sys; print(sum(l["sparse_convs"] for l in json.load(sys.stdin)["per_layer"]))'; }
+[ "$(sparse_convs "$TMP/pruned.onnx")" -ge 1 ] || bad "--sparsity=enable: the pruned model's eligible conv is not sparse"
+[ "$(sparse_convs "$M")" -eq 0 ] || bad "--sparsity=enable: a dense model ran sparse"
+
 expect_fail() { # substring command...
     local want=$1; shift
     local o

@@ -161,6 +161,10 @@ int cmd_perf(int argc, char **argv)
         bo.output_io_formats = int8 ? "int8:chw32" : "fp16:chw16";
         bo.mem_pool_size = "dlaSRAM:1";
         bo.model_name = path;
+        /* enable: the build marks the convs whose weights already carry the 2:4 pattern, and the prediction
+         * honours the marks; force needs no pruned build (the model times every eligible conv as sparse) */
+        if (int8 && po.sparsity == DLA_PERF_SPARSITY_ENABLE)
+            bo.sparsity = "enable";
         /* The DLA-native I/O formats of the calibration setup suit a network that runs whole on the DLA. A network
          * with GPU (host) layers keeps the default FP32 I/O: its inputs and outputs may be host tensors. */
         dla_placement *pl = NULL;

@@ -18,6 +18,8 @@
  * Output: out_width x out_height x out_channel (K) values into ctx->pipe as [K][OH][OW]:
  *   INT8/INT16: exact int64 sums of exact products (CMAC + CACC; the hardware's INT34/INT48 never overflows for
  *               legal sizes), then CACC's sat_int32(RHAZ(acc / 2^clip_truncate)) -> pipe.i32; clips are counted.
+ *               INT8 sums that are exact in int32 come from oneDNN (conv_fast_i8 below), bit-identical;
+ *               DLA_ENGINE_REF_CONV=1 in the environment forces the reference loops.
  *   FP16:       products exact in double, summed in double (error <= n * 2^-53 * sum|products| for n terms), one
  *               rounding to float (the CACC's FP32 delivery) -> pipe.f32. Far inside NVDLA's own DC tolerance
  *               |a-b| <= 2^(max_exp-20)*R*S*C*2 + 2^(exp(a)-10) (§1.7). INF inputs read as +-65536 (§1.7),
@@ -27,7 +29,9 @@
  */
 #include "engine/format.h"
 #include "engine/numerics.h"
+#include "kernels/kernels.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,6 +274,220 @@ static void conv_kernel_fp(const conv_dims *d, int k, const float *in, const flo
         out[i] = (float)acc[i];
 }
 
+/* ---- INT8 fast path ----------------------------------------------------------------------------------------
+ * Where conv_kernel_i8 applies (int32 sums are exact), the same sums come from oneDNN's s8 x s8 -> s32
+ * convolution (kernels/dnnl_conv_s8.c, exact int32 accumulation) on an input this file pads itself (pad_val in
+ * the padded positions, so oneDNN runs unpadded), then the same CACC epilogue. Bit-identical to the loops above
+ * (tests/test_fastconv.c compares them on a grid of shapes); DLA_ENGINE_REF_CONV=1 forces the loops. */
+
+static int conv_ref_forced(void)
+{
+    const char *e = getenv("DLA_ENGINE_REF_CONV");
+    return e && *e && strcmp(e, "0");
+}
+
+/* CACC on the fast path's channels-last sums y (npix x K) into out ([K][npix]): RHAZ(acc / 2^clip) then
+ * sat_int32, as conv_kernel_i8 does with eng_rhaz_shift / eng_sat32. The same rule on the magnitude:
+ * (|a| >> n) + bit n-1 of |a| == (|a| + 2^(n-1)) >> n. For an int32 acc the result never clips (n = 0 is the
+ * identity; n >= 1 gives at most 2^30 + 1 in magnitude), so no clip is counted, as in the reference. */
+static inline int32_t cacc_one(int32_t x, int clip, int64_t half)
+{
+    int64_t a = x, m = a < 0 ? -a : a, r = (m + half) >> clip;
+    return (int32_t)(a < 0 ? -r : r);
+}
+
+/* Pixels [p0, p1) x kernels [k0, k1), scalar. */
+static void cacc_tile(const int32_t *y, size_t npix, int K, int clip, size_t p0, size_t p1, int k0, int k1,
+                      int32_t *out)
+{
+    int64_t half = clip > 0 ? INT64_C(1) << (clip - 1) : 0;
+    for (int k = k0; k < k1; k++)
+        for (size_t p = p0; p < p1; p++)
+            out[(size_t)k * npix + p] = clip ? cacc_one(y[p * (size_t)K + k], clip, half) : y[p * (size_t)K + k];
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define CONV_HAVE_AVX2 1
+/* 8 pixels x 8 kernels per step: RHAZ on the rows (|x| + 2^(n-1) fits in uint32 for n <= 30), an 8x8 int32
+ * transpose in registers, 8 contiguous stores. Rows [p0, p1) with p1 - p0 a multiple of 8; K >= 8. */
+__attribute__((target("avx2"))) static void cacc_avx2(const int32_t *y, size_t npix, int K, int clip, size_t p0,
+                                                      size_t p1, int32_t *out)
+{
+    __m256i half = _mm256_set1_epi32(clip > 0 ? (int32_t)(1u << (clip - 1)) : 0);
+    __m128i sh = _mm_cvtsi32_si128(clip);
+    int k8 = K & ~7;
+    for (size_t p = p0; p < p1; p += 8)
+        for (int k = 0; k < k8; k += 8) {
+            __m256i r[8], t[8], u[8];
+            for (int i = 0; i < 8; i++) {
+                r[i] = _mm256_loadu_si256((const __m256i *)(y + (p + (size_t)i) * (size_t)K + k));
+                if (clip) {
+                    __m256i m = _mm256_srl_epi32(_mm256_add_epi32(_mm256_abs_epi32(r[i]), half), sh);
+                    r[i] = _mm256_sign_epi32(m, r[i]);
+                }
+            }
+            for (int i = 0; i < 8; i += 2) {
+                t[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]);
+                t[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]);
+            }
+            for (int i = 0; i < 8; i += 4) {
+                u[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);
+                u[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
+                u[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);
+                u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
+            }
+            for (int j = 0; j < 4; j++) {
+                _mm256_storeu_si256((__m256i *)(out + (size_t)(k + j) * npix + p),
+                                    _mm256_permute2x128_si256(u[j], u[j + 4], 0x20));
+                _mm256_storeu_si256((__m256i *)(out + (size_t)(k + j + 4) * npix + p),
+                                    _mm256_permute2x128_si256(u[j], u[j + 4], 0x31));
+            }
+        }
+    if (k8 < K)
+        cacc_tile(y, npix, K, clip, p0, p1, k8, K, out);
+}
+#endif
+
+static void conv_cacc_i32(const int32_t *y, size_t npix, int K, int clip, int32_t *out)
+{
+    enum { PB = 64 };
+    int nblk = (int)((npix + PB - 1) / PB);
+#ifdef CONV_HAVE_AVX2
+    int simd = K >= 8 && clip <= 30 && __builtin_cpu_supports("avx2");
+#endif
+#pragma omp parallel for schedule(static) if (npix * (size_t)K > 65536)
+    for (int b = 0; b < nblk; b++) {
+        size_t p0 = (size_t)b * PB, p1 = p0 + PB < npix ? p0 + PB : npix;
+#ifdef CONV_HAVE_AVX2
+        if (simd) {
+            size_t p8 = p0 + ((p1 - p0) & ~(size_t)7);
+            cacc_avx2(y, npix, K, clip, p0, p8, out);
+            p0 = p8;
+        }
+#endif
+        if (p0 < p1)
+            cacc_tile(y, npix, K, clip, p0, p1, 0, K, out);
+    }
+}
+
+/* Input rows/columns the outputs read, padded with pad_val, int8 channels-last. Every source element still goes
+ * through in_cvt (its saturation count is the reference's, which converts the whole cube). */
+static void conv_load_s8(eng_ctx *ctx, const eng_op *op, const conv_dims *d, const eng_geom *g, const uint8_t *base,
+                         int hh, int ww, int8_t *x)
+{
+    const eng_conv_op *cv = &op->u.conv;
+    int C = d->C;
+    int8_t pv = (int8_t)cv->pad_val;
+#pragma omp parallel for schedule(static) if ((size_t)hh * ww * C > 65536)
+    for (int py = 0; py < hh; py++) {
+        int iy = py - d->pt;
+        for (int px = 0; px < ww; px++) {
+            int ix = px - d->pl;
+            if (iy < 0 || iy >= d->H || ix < 0 || ix >= d->W)
+                memset(x + ((size_t)py * ww + px) * C, pv, (size_t)C);
+        }
+    }
+    if (!cv->in_cvt.enable && g->layout == ENG_LAYOUT_FEATURE && g->elem_bytes == 1) {
+        int atom = g->atom_c, ih = d->H < hh - d->pt ? d->H : hh - d->pt;
+#pragma omp parallel for schedule(static) if ((size_t)ih * d->W * C > 65536)
+        for (int iy = 0; iy < ih; iy++)
+            for (int ix = 0; ix < d->W && ix + d->pl < ww; ix++) {
+                int8_t *o = x + ((size_t)(iy + d->pt) * ww + (size_t)(ix + d->pl)) * C;
+                for (int c0 = 0; c0 < C; c0 += atom)
+                    memcpy(o + c0, base + (size_t)(c0 / atom) * g->surf_stride + (size_t)iy * g->line_stride +
+                                       (size_t)ix * ENG_ATOM_BYTES,
+                           (size_t)(C - c0 < atom ? C - c0 : atom));
+            }
+        return;
+    }
+    for (int c = 0; c < C; c++)
+        for (int iy = 0; iy < d->H; iy++)
+            for (int ix = 0; ix < d->W; ix++) {
+                int64_t v = eng_load_int(base + eng_geom_at(g, (uint32_t)c, (uint32_t)iy, (uint32_t)ix), ENG_INT8);
+                if (cv->in_cvt.enable)
+                    v = eng_cvt_apply(&cv->in_cvt, v, 8, &ctx->stats);
+                if (iy + d->pt < hh && ix + d->pl < ww)
+                    x[((size_t)(iy + d->pt) * ww + (size_t)(ix + d->pl)) * C + c] = (int8_t)v;
+            }
+}
+
+/* Per-thread scratch buffers of the fast path (input and channels-last sums), kept between ops so that large
+ * buffers are not mapped and faulted in again for every convolution; freed when the thread exits. */
+enum { CONV_SCR_X, CONV_SCR_Y, CONV_SCR_N };
+typedef struct conv_scratch {
+    void *p[CONV_SCR_N];
+    size_t n[CONV_SCR_N];
+} conv_scratch;
+static pthread_key_t conv_scr_key;
+static pthread_once_t conv_scr_once = PTHREAD_ONCE_INIT;
+static int conv_scr_ok;
+
+static void conv_scr_free(void *v)
+{
+    conv_scratch *s = v;
+    for (int i = 0; i < CONV_SCR_N; i++)
+        free(s->p[i]);
+    free(s);
+}
+
+static void conv_scr_init(void) { conv_scr_ok = pthread_key_create(&conv_scr_key, conv_scr_free) == 0; }
+
+static void *conv_scr_get(int slot, size_t bytes)
+{
+    pthread_once(&conv_scr_once, conv_scr_init);
+    if (!conv_scr_ok)
+        return NULL;
+    conv_scratch *s = pthread_getspecific(conv_scr_key);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s || pthread_setspecific(conv_scr_key, s)) {
+            free(s);
+            return NULL;
+        }
+    }
+    if (bytes > s->n[slot]) {
+        free(s->p[slot]);
+        size_t sz = (bytes + bytes / 4 + 4095) & ~(size_t)4095;
+        s->p[slot] = aligned_alloc(64, sz);
+        s->n[slot] = s->p[slot] ? sz : 0;
+    }
+    return s->p[slot];
+}
+
+/* Runs op on the fast path when there is one here (*done = 1); *done = 0 leaves everything (stats included) as
+ * it was for the reference loops. */
+static dla_status conv_fast_i8(eng_ctx *ctx, const eng_op *op, const conv_dims *d, const eng_geom *g,
+                               const uint8_t *base, const uint8_t *wp, int *done)
+{
+    *done = 0;
+    const eng_conv_op *cv = &op->u.conv;
+    k_s8_conv_desc kd = {.c = d->C, .h = (d->OH - 1) * d->sy + (d->R - 1) * d->dy + 1,
+                         .w = (d->OW - 1) * d->sx + (d->S - 1) * d->dx + 1, .k = d->K, .groups = d->G, .r = d->R,
+                         .s = d->S, .sy = d->sy, .sx = d->sx, .dy = d->dy, .dx = d->dx, .oh = d->OH, .ow = d->OW};
+    if (!k_s8_conv_supported(&kd))
+        return DLA_OK;
+    size_t npix = (size_t)d->OH * d->OW, nx = (size_t)kd.h * (size_t)kd.w * (size_t)d->C;
+    int8_t *x = conv_scr_get(CONV_SCR_X, nx);
+    int32_t *y = conv_scr_get(CONV_SCR_Y, npix * (size_t)d->K * sizeof(int32_t));
+    if (!x || !y)
+        return base_error(DLA_ERR_NOMEM, "engine op %d (CONV): cannot allocate the %dx%dx%d int8 input and its sums", op->index,
+                          d->C, (int)kd.h, (int)kd.w);
+    eng_stats saved = ctx->stats;
+    conv_load_s8(ctx, op, d, g, base, (int)kd.h, (int)kd.w, x);
+    dla_status st = k_s8_conv_nhwc(&kd, x, (const int8_t *)wp, y);
+    if (st != DLA_OK) {
+        if (st != DLA_ERR_UNSUPPORTED)
+            return st;
+        base_clear_error();
+        ctx->stats = saved;
+        return DLA_OK;
+    }
+    conv_cacc_i32(y, npix, d->K, cv->clip_truncate, ctx->pipe.i32);
+    *done = 1;
+    return DLA_OK;
+}
+
 dla_status eng_conv_exec(eng_ctx *ctx, const eng_op *op)
 {
     const eng_conv_op *cv = &op->u.conv;
@@ -284,6 +502,15 @@ dla_status eng_conv_exec(eng_ctx *ctx, const eng_op *op)
     if (!fp && cv->clip_truncate > 63)
         return conv_err(op, "clip_truncate", cv->clip_truncate, "the limit is 0..63");
     BASE_TRY(eng_pipe_reserve(ctx, d.K, d.OH, d.OW, fp));
+    /* int8 x int8 products (and int8 pad_val) are below 2^14; in_cvt output is int8 too */
+    int i32_exact = cv->in_precision == ENG_INT8 && cv->pad_val >= -128 && cv->pad_val <= 127 &&
+                    (int64_t)d.Cg * d.R * d.S < (INT64_C(1) << 17);
+    if (i32_exact && !conv_ref_forced()) {
+        int done;
+        BASE_TRY(conv_fast_i8(ctx, op, &d, &g, sbase, wp, &done));
+        if (done)
+            return DLA_OK;
+    }
     void *in = conv_load_src(ctx, op, &d, &g, sbase);
     void *wt = conv_load_weight(op, &d, wp);
     if (!in || !wt) {
@@ -296,9 +523,6 @@ dla_status eng_conv_exec(eng_ctx *ctx, const eng_op *op)
     uint64_t clipped = 0;
     int failed = 0;
     double work = (double)npix * d.K * d.Cg * d.R * d.S;
-    /* int8 x int8 products (and int8 pad_val) are below 2^14; in_cvt output is int8 too */
-    int i32_exact = cv->in_precision == ENG_INT8 && cv->pad_val >= -128 && cv->pad_val <= 127 &&
-                    (int64_t)d.Cg * d.R * d.S < (INT64_C(1) << 17);
 #pragma omp parallel if (work > 1e6) reduction(+ : clipped) reduction(| : failed)
     {
         void *acc = malloc(npix * 8);

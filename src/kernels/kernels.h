@@ -126,4 +126,22 @@ dla_status k_f32_gemm(k_state *s, const k_gemm_desc *d, const float *a, const fl
 dla_status k_f32_matmul(k_state *s, int rank, const int64_t *a_dims, const int64_t *b_dims, const float *a,
                         const float *b, float *y);
 
+/* ---- exact int8 convolution for the software DLA engine (dnnl_conv_s8.c) -------------------------------- */
+
+/* One image, no padding (the caller pads the input itself): x is h x w x c int8 channels-last, exactly the rows
+ * and columns the outputs read (h = (oh-1)*sy + (r-1)*dy + 1, likewise w); weights [k][c/groups][r][s] int8
+ * (kernel k in group k / (k/groups)); y is oh x ow x k int32 channels-last, the plain sums with no scale. Exact
+ * whenever every output's true sum fits in int32 (the caller's promise). Process-wide state (primitives by
+ * shape, reordered weights by content), thread-safe. DLA_ERR_UNSUPPORTED when this CPU/shape has no exact fast
+ * oneDNN implementation (the caller keeps its own loop): see k_s8_conv_supported. */
+typedef struct k_s8_conv_desc {
+    int64_t c, h, w, k, groups, r, s;
+    int64_t sy, sx, dy, dx; /* strides; dilation as the step (1 = dense) */
+    int64_t oh, ow;
+} k_s8_conv_desc;
+int k_s8_conv_supported(const k_s8_conv_desc *d);
+dla_status k_s8_conv_nhwc(const k_s8_conv_desc *d, const int8_t *x, const int8_t *w, int32_t *y);
+/* The oneDNN implementation chosen for d ("" before its first use), for tests and benchmarks. */
+const char *k_s8_conv_impl(const k_s8_conv_desc *d);
+
 #endif

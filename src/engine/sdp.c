@@ -28,11 +28,16 @@
  * Precision pairs: INT8/INT16 -> INT8/INT16, INT16 -> FP16, FP16 -> FP16; no INT8 <-> FP16 in one op (§1.6 item 11).
  * Destination: memory (FEATURE or LINEAR cube of dst_precision) or the pipe (ENG_MEM_HW, for a fused PDP: the
  * converted values, int32 for INT, float for FP16).
+ *
+ * Two implementations: the per-element reference loop in eng_sdp_exec (the specification) and, for INT ops without
+ * LUT and without FP16 output, sdp_fast_int (operands hoisted per channel, stages over chunks of rows), bit-identical
+ * in values and statistics (tests/test_fastsdp.c). DLA_ENGINE_REF_SDP=1 in the environment forces the reference.
  */
 #include "engine/format.h"
 #include "engine/numerics.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct sdp_opnd {
@@ -272,6 +277,356 @@ static dla_status sdp_validate(const eng_ctx *ctx, const eng_op *op, sdp_run *ru
 /* Int17 -> FP16 (INT16 -> FP16 SDP): exact below 2^11, RNE above. */
 static uint16_t int_to_fp16(int64_t t, eng_stats *st) { return eng_f64_to_fp16((double)t, st); }
 
+/* ---- INT path fast path --------------------------------------------------------------------------------------
+ * The same arithmetic as stage_int / eng_cvt_apply / eng_sat_bits above, applied over a chunk of elements of one
+ * channel (whole rows when a row fits the chunk, else segments of a row): PER_LAYER and PER_KERNEL operands are
+ * converted once per channel with the reference functions (a clip there counts once per element, as the reference
+ * counts it at every element), PER_POINT operands are read row-wise and converted element by element, saturations
+ * are counted by the same rules at the same points. Covers every INT -> INT8/INT16 op without LUT; anything else
+ * (FP16, INT16 -> FP16, LUT) takes the reference loop. tests/test_fastsdp.c compares the two bit for bit (output
+ * bytes, pipe values, statistics); DLA_ENGINE_REF_SDP=1 forces the reference loop. */
+
+static int sdp_ref_forced(void)
+{
+    const char *e = getenv("DLA_ENGINE_REF_SDP");
+    return e && *e && strcmp(e, "0");
+}
+
+static int sdp_fast_ok(const eng_sdp_op *sd, const sdp_run *run)
+{
+    if (run->fp || sd->dst_precision == ENG_FP16 || run->lut)
+        return 0;
+    if (sd->y.enable && sd->y.act == ENG_ACT_LUT)
+        return 0;
+    return 1;
+}
+
+#define SDP_CHUNK 1024
+
+/* eng_rhaz_shift, inline (same cases). */
+static inline int64_t f_rhaz(int64_t x, int n)
+{
+    if (n <= 0)
+        return x;
+    uint64_t mag = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x, r;
+    if (n >= 64)
+        r = n == 64 ? (mag >> 63) : 0;
+    else
+        r = (mag >> n) + ((mag >> (n - 1)) & 1u);
+    return x < 0 ? -(int64_t)r : (int64_t)r;
+}
+
+/* Saturates to [lo, hi], adding 1 to *cnt per clip. */
+static inline int64_t f_sat(int64_t x, int64_t lo, int64_t hi, uint64_t *cnt)
+{
+    *cnt += (uint64_t)((x > hi) | (x < lo));
+    return x > hi ? hi : x < lo ? lo : x;
+}
+
+#define F_LO32 ((int64_t)INT32_MIN)
+#define F_HI32 ((int64_t)INT32_MAX)
+
+/* eng_shift_signed(a, -k) for k >= 0, inline. */
+static inline int64_t f_shl_sat(int64_t a, int k)
+{
+    if (k == 0 || a == 0)
+        return a;
+    if (k >= 63 || a > (INT64_MAX >> k) || a < (INT64_MIN >> k))
+        return a > 0 ? INT64_MAX : INT64_MIN;
+    return (int64_t)((uint64_t)a << k);
+}
+
+/* eng_cvt_apply(c, a, 32, ...) for an operand of at most 17 bits (memory INT8/INT16): no product overflow. */
+static inline int64_t f_cvt32(const eng_cvt *c, int64_t a, uint64_t *cnt)
+{
+    if (!c->enable)
+        return f_sat(a, F_LO32, F_HI32, cnt);
+    return f_sat(f_rhaz((a - (int64_t)c->offset) * (int64_t)c->scale, c->truncate), F_LO32, F_HI32, cnt);
+}
+
+/* Loads n elements of an INT8/INT16 row starting at p, `step` bytes apart, as int64. */
+static void f_load_row(int64_t *dst, const uint8_t *p, size_t step, int prec, int n)
+{
+    if (prec == ENG_INT8) {
+        for (int i = 0; i < n; i++)
+            dst[i] = (int8_t)p[(size_t)i * step];
+    } else {
+        for (int i = 0; i < n; i++)
+            dst[i] = (int16_t)(uint16_t)(p[(size_t)i * step] | (p[(size_t)i * step + 1] << 8));
+    }
+}
+
+static size_t f_wstep(const eng_geom *g)
+{
+    return g->layout == ENG_LAYOUT_FEATURE ? ENG_ATOM_BYTES
+           : g->layout == ENG_LAYOUT_LINEAR ? g->elem_bytes
+                                            : (size_t)g->atom_c * g->elem_bytes;
+}
+
+/* Gathers the chunk (channel c, rows h0..h0+nr-1, columns w0..w0+nw-1) of a memory cube. */
+static void f_gather(int64_t *dst, const eng_geom *g, const uint8_t *base, int prec, int c, int h0, int nr, int w0,
+                     int nw)
+{
+    size_t step = f_wstep(g);
+    for (int r = 0; r < nr; r++)
+        f_load_row(dst + (size_t)r * nw, base + eng_geom_at(g, (uint32_t)c, (uint32_t)(h0 + r), (uint32_t)w0), step,
+                   prec, nw);
+}
+
+/* Per-channel constant operands of one stage. */
+typedef struct f_stage {
+    int on, alu, mul, is_y, alu_type, act, trunc;
+    int a_pp, m_pp;        /* operand read per point */
+    int64_t a, m;          /* converted constant operands (when not per point) */
+    uint64_t a_clip, m_clip; /* clips the constant conversion counts at every element */
+} f_stage;
+
+static void f_stage_chan(const sdp_opnd *o, int c, f_stage *f)
+{
+    const eng_sdp_stage *s = o->s;
+    memset(f, 0, sizeof *f);
+    if (!s->enable)
+        return;
+    f->on = 1;
+    f->alu = o->has_alu;
+    f->mul = o->has_mul;
+    f->is_y = o->is_y;
+    f->alu_type = s->alu_type;
+    f->act = s->act;
+    f->trunc = s->truncate;
+    int pp = s->mode == ENG_SDP_PER_POINT, mem;
+    eng_stats t;
+    if (f->alu) {
+        f->a_pp = pp;
+        if (!pp) {
+            memset(&t, 0, sizeof t);
+            int64_t a = opnd_raw(o, 0, c, 0, 0, &mem);
+            if (o->is_y)
+                a = mem ? eng_cvt_apply(&s->alu_cvt, a, 32, &t) : eng_sat32(a, &t);
+            else
+                a = eng_sat32(eng_shift_signed(a, -(int)s->shift_value), &t);
+            f->a = a;
+            f->a_clip = t.saturated;
+        }
+    }
+    if (f->mul) {
+        f->m_pp = pp;
+        if (!pp) {
+            memset(&t, 0, sizeof t);
+            int64_t m = opnd_raw(o, 1, c, 0, 0, &mem);
+            if (o->is_y)
+                m = mem ? eng_cvt_apply(&s->mul_cvt, m, 32, &t) : eng_sat32(m, &t);
+            f->m = m;
+            f->m_clip = t.saturated;
+        }
+    }
+}
+
+/* Converts a gathered per-point operand chunk in place (the conversion stage_int applies at each element). */
+static void f_conv_pp(const sdp_opnd *o, int j, int64_t *v, int n, uint64_t *cnt)
+{
+    const eng_sdp_stage *s = o->s;
+    if (o->is_y) {
+        const eng_cvt *cv = j ? &s->mul_cvt : &s->alu_cvt;
+        for (int i = 0; i < n; i++)
+            v[i] = f_cvt32(cv, v[i], cnt);
+    } else if (!j) {
+        int k = s->shift_value;
+        for (int i = 0; i < n; i++)
+            v[i] = f_sat(f_shl_sat(v[i], k), F_LO32, F_HI32, cnt);
+    }
+}
+
+/* ALU over a chunk: x = op(x, a), with a the constant or ap[i]. */
+static void f_alu(int64_t *x, int n, int type, const int64_t *ap, int64_t a)
+{
+    switch (type) {
+    case ENG_ALU_MAX:
+        if (ap)
+            for (int i = 0; i < n; i++)
+                x[i] = x[i] > ap[i] ? x[i] : ap[i];
+        else
+            for (int i = 0; i < n; i++)
+                x[i] = x[i] > a ? x[i] : a;
+        break;
+    case ENG_ALU_MIN:
+        if (ap)
+            for (int i = 0; i < n; i++)
+                x[i] = x[i] < ap[i] ? x[i] : ap[i];
+        else
+            for (int i = 0; i < n; i++)
+                x[i] = x[i] < a ? x[i] : a;
+        break;
+    case ENG_ALU_SUM:
+        if (ap)
+            for (int i = 0; i < n; i++)
+                x[i] += ap[i];
+        else
+            for (int i = 0; i < n; i++)
+                x[i] += a;
+        break;
+    default:
+        if (ap)
+            for (int i = 0; i < n; i++)
+                x[i] = x[i] == ap[i];
+        else
+            for (int i = 0; i < n; i++)
+                x[i] = x[i] == a;
+        break;
+    }
+}
+
+static void f_sat32_chunk(int64_t *x, int n, uint64_t *cnt)
+{
+    uint64_t k = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t v = x[i];
+        k += (uint64_t)((v > F_HI32) | (v < F_LO32));
+        x[i] = v > F_HI32 ? F_HI32 : v < F_LO32 ? F_LO32 : v;
+    }
+    *cnt += k;
+}
+
+/* MUL over a chunk: x = sat32(RHAZ(x * m >> trunc)), for PRELU only where x < 0 (else sat32(x)). */
+static void f_mul(int64_t *x, int n, const int64_t *mp, int64_t m, int trunc, int prelu, uint64_t *cnt)
+{
+    uint64_t k = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t v = x[i], mm = mp ? mp[i] : m;
+        if (!prelu || v < 0)
+            v = f_rhaz(v * mm, trunc);
+        k += (uint64_t)((v > F_HI32) | (v < F_LO32));
+        x[i] = v > F_HI32 ? F_HI32 : v < F_LO32 ? F_LO32 : v;
+    }
+    *cnt += k;
+}
+
+/* One stage over a chunk (stage_int, same order). opbuf: scratch for a per-point operand. */
+static void f_stage_run(const sdp_opnd *o, const f_stage *f, int64_t *x, int n, int64_t *opbuf, int c, int h0,
+                        int nr, int w0, int nw, uint64_t *cnt)
+{
+    if (!f->on)
+        return;
+    if (f->alu) {
+        const int64_t *ap = NULL;
+        if (f->a_pp) {
+            f_gather(opbuf, &o->g, o->base, o->prec, c, h0, nr, w0, nw);
+            f_conv_pp(o, 0, opbuf, n, cnt);
+            ap = opbuf;
+        } else {
+            *cnt += f->a_clip * (uint64_t)n;
+        }
+        f_alu(x, n, f->alu_type, ap, f->a);
+        if (f->is_y || !f->mul)
+            f_sat32_chunk(x, n, cnt);
+    }
+    if (f->mul) {
+        const int64_t *mp = NULL;
+        if (f->m_pp) {
+            f_gather(opbuf, &o->g, o->base, o->prec, c, h0, nr, w0, nw);
+            f_conv_pp(o, 1, opbuf, n, cnt);
+            mp = opbuf;
+        } else {
+            *cnt += f->m_clip * (uint64_t)n;
+        }
+        f_mul(x, n, mp, f->m, f->trunc, f->act == ENG_ACT_PRELU, cnt);
+    }
+    if (f->act == ENG_ACT_RELU)
+        for (int i = 0; i < n; i++)
+            x[i] = x[i] < 0 ? 0 : x[i];
+}
+
+/* Output converter + destination saturation over a chunk, into int32 values. */
+static void f_out(const eng_cvt *oc, int dst_bits, const int64_t *x, int32_t *t, int n, uint64_t *cnt)
+{
+    int64_t hi = dst_bits == 8 ? INT8_MAX : INT16_MAX, lo = -hi - 1;
+    uint64_t k = 0;
+    if (oc->enable) {
+        int64_t off = oc->offset, sc = oc->scale;
+        int tr = oc->truncate;
+        for (int i = 0; i < n; i++) {
+            /* x is int32 here (every stage ends in sat32; the source is int32): the product fits 49 bits */
+            int64_t v = f_rhaz((x[i] - off) * sc, tr);
+            k += (uint64_t)((v > 65535) | (v < -65536));
+            v = v > 65535 ? 65535 : v < -65536 ? -65536 : v;
+            k += (uint64_t)((v > hi) | (v < lo));
+            t[i] = (int32_t)(v > hi ? hi : v < lo ? lo : v);
+        }
+    } else {
+        for (int i = 0; i < n; i++) {
+            int64_t v = x[i];
+            k += (uint64_t)((v > hi) | (v < lo));
+            t[i] = (int32_t)(v > hi ? hi : v < lo ? lo : v);
+        }
+    }
+    *cnt += k;
+}
+
+static void sdp_fast_int(const eng_sdp_op *sd, const sdp_run *run, const eng_geom *sg, const uint8_t *sbase,
+                         const int32_t *pin, const eng_geom *dg, uint8_t *dbase, int32_t *pout, eng_stats *total)
+{
+    int C = run->C, H = run->H, W = run->W;
+    size_t plane = (size_t)H * W;
+    int seg = W < SDP_CHUNK ? W : SDP_CHUNK;              /* columns per chunk */
+    int rows = W <= SDP_CHUNK ? SDP_CHUNK / W : 1;         /* rows per chunk */
+    if (rows > H)
+        rows = H;
+    uint64_t sat = 0;
+#pragma omp parallel if ((double)plane * C > 65536) reduction(+ : sat)
+    {
+        int64_t x[SDP_CHUNK], opb[SDP_CHUNK];
+        int32_t t[SDP_CHUNK];
+        uint64_t cnt = 0;
+#pragma omp for schedule(static)
+        for (int c = 0; c < C; c++) {
+            f_stage fs[3];
+            for (int k = 0; k < 3; k++)
+                f_stage_chan(&run->st[k], c, &fs[k]);
+            for (int h0 = 0; h0 < H; h0 += rows) {
+                int nr = H - h0 < rows ? H - h0 : rows;
+                for (int w0 = 0; w0 < W; w0 += seg) {
+                    int nw = W - w0 < seg ? W - w0 : seg, n = nr * nw;
+                    if (sg) {
+                        f_gather(x, sg, sbase, sd->src_precision, c, h0, nr, w0, nw);
+                    } else {
+                        for (int r = 0; r < nr; r++) {
+                            const int32_t *p = pin + (size_t)c * plane + (size_t)(h0 + r) * W + w0;
+                            for (int i = 0; i < nw; i++)
+                                x[r * nw + i] = p[i];
+                        }
+                    }
+                    for (int k = 0; k < 3; k++)
+                        f_stage_run(&run->st[k], &fs[k], x, n, opb, c, h0, nr, w0, nw, &cnt);
+                    f_out(&sd->out_cvt, run->dst_bits, x, t, n, &cnt);
+                    if (!dg) {
+                        for (int r = 0; r < nr; r++)
+                            memcpy(pout + (size_t)c * plane + (size_t)(h0 + r) * W + w0, t + (size_t)r * nw,
+                                   (size_t)nw * sizeof(int32_t));
+                        continue;
+                    }
+                    size_t step = f_wstep(dg);
+                    for (int r = 0; r < nr; r++) {
+                        uint8_t *p = dbase + eng_geom_at(dg, (uint32_t)c, (uint32_t)(h0 + r), (uint32_t)w0);
+                        const int32_t *tv = t + (size_t)r * nw;
+                        if (sd->dst_precision == ENG_INT8)
+                            for (int i = 0; i < nw; i++)
+                                p[(size_t)i * step] = (uint8_t)(int8_t)tv[i];
+                        else
+                            for (int i = 0; i < nw; i++) {
+                                uint16_t u = (uint16_t)(int16_t)tv[i];
+                                p[(size_t)i * step] = (uint8_t)(u & 0xff);
+                                p[(size_t)i * step + 1] = (uint8_t)(u >> 8);
+                            }
+                    }
+                }
+            }
+        }
+        sat += cnt;
+    }
+    total->saturated += sat;
+}
+
+
 dla_status eng_sdp_exec(eng_ctx *ctx, const eng_op *op)
 {
     const eng_sdp_op *sd = &op->u.sdp;
@@ -294,6 +649,10 @@ dla_status eng_sdp_exec(eng_ctx *ctx, const eng_op *op)
     float *pout_f = ctx->pipe.f32;
     size_t plane = (size_t)run.H * run.W;
     eng_stats total = {0};
+    if (!sdp_ref_forced() && sdp_fast_ok(sd, &run)) {
+        sdp_fast_int(sd, &run, src_hw ? NULL : &sg, sbase, pin_i, dst_hw ? NULL : &dg, dbase, pout_i, &total);
+        goto done;
+    }
 #pragma omp parallel if ((double)plane * run.C > 65536)
     {
         eng_stats st = {0};
@@ -353,6 +712,7 @@ dla_status eng_sdp_exec(eng_ctx *ctx, const eng_op *op)
             total.lut_overflow += st.lut_overflow;
         }
     }
+done:
     ctx->stats.saturated += total.saturated;
     ctx->stats.nan_inputs += total.nan_inputs;
     ctx->stats.lut_hits += total.lut_hits;

@@ -31,7 +31,8 @@
  *
  * Two implementations: the per-element reference loop in eng_sdp_exec (the specification) and, for INT ops without
  * LUT and without FP16 output, sdp_fast_int (operands hoisted per channel, stages over chunks of rows), bit-identical
- * in values and statistics (tests/test_fastsdp.c). DLA_ENGINE_REF_SDP=1 in the environment forces the reference.
+ * in values and statistics (tests/test_fastsdp.c). DLA_ENGINE_REF_SDP=1 in the environment forces the reference;
+ * DLA_ENGINE_SDP_GENERIC=1 keeps the fast path off its AVX-512 build (tests).
  */
 #include "engine/format.h"
 #include "engine/numerics.h"
@@ -302,32 +303,20 @@ static int sdp_fast_ok(const eng_sdp_op *sd, const sdp_run *run)
 }
 
 #define SDP_CHUNK 1024
-
-/* eng_rhaz_shift, inline (same cases). */
-static inline int64_t f_rhaz(int64_t x, int n)
-{
-    if (n <= 0)
-        return x;
-    uint64_t mag = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x, r;
-    if (n >= 64)
-        r = n == 64 ? (mag >> 63) : 0;
-    else
-        r = (mag >> n) + ((mag >> (n - 1)) & 1u);
-    return x < 0 ? -(int64_t)r : (int64_t)r;
-}
-
-/* Saturates to [lo, hi], adding 1 to *cnt per clip. */
-static inline int64_t f_sat(int64_t x, int64_t lo, int64_t hi, uint64_t *cnt)
-{
-    *cnt += (uint64_t)((x > hi) | (x < lo));
-    return x > hi ? hi : x < lo ? lo : x;
-}
-
+#define F_INLINE static inline __attribute__((always_inline))
 #define F_LO32 ((int64_t)INT32_MIN)
 #define F_HI32 ((int64_t)INT32_MAX)
 
-/* eng_shift_signed(a, -k) for k >= 0, inline. */
-static inline int64_t f_shl_sat(int64_t a, int k)
+/* eng_rhaz_shift, for 1 <= n <= 63 (callers handle 0 and >= 64): branch-free so that the loops vectorize. */
+F_INLINE int64_t f_rhaz_n(int64_t x, int n)
+{
+    uint64_t mag = x < 0 ? (uint64_t)0 - (uint64_t)x : (uint64_t)x;
+    uint64_t r = (mag >> n) + ((mag >> (n - 1)) & 1u);
+    return x < 0 ? -(int64_t)r : (int64_t)r;
+}
+
+/* eng_shift_signed(a, -k) for k >= 0. */
+F_INLINE int64_t f_shl_sat(int64_t a, int k)
 {
     if (k == 0 || a == 0)
         return a;
@@ -336,12 +325,42 @@ static inline int64_t f_shl_sat(int64_t a, int k)
     return (int64_t)((uint64_t)a << k);
 }
 
-/* eng_cvt_apply(c, a, 32, ...) for an operand of at most 17 bits (memory INT8/INT16): no product overflow. */
-static inline int64_t f_cvt32(const eng_cvt *c, int64_t a, uint64_t *cnt)
+/* x[i] = sat(x[i], lo, hi), clips added to *cnt. */
+F_INLINE void f_sat_chunk(int64_t *x, int n, int64_t lo, int64_t hi, uint64_t *cnt)
 {
-    if (!c->enable)
-        return f_sat(a, F_LO32, F_HI32, cnt);
-    return f_sat(f_rhaz((a - (int64_t)c->offset) * (int64_t)c->scale, c->truncate), F_LO32, F_HI32, cnt);
+    uint64_t k = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t v = x[i];
+        k += (uint64_t)(v > hi) + (uint64_t)(v < lo);
+        x[i] = v > hi ? hi : v < lo ? lo : v;
+    }
+    *cnt += k;
+}
+
+/* x[i] = RHAZ(x[i] >> n) for any n (eng_rhaz_shift's cases). */
+F_INLINE void f_rhaz_chunk(int64_t *x, int n, int sh)
+{
+    if (sh <= 0)
+        return;
+    if (sh < 64) {
+        for (int i = 0; i < n; i++)
+            x[i] = f_rhaz_n(x[i], sh);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        x[i] = eng_rhaz_shift(x[i], sh);
+}
+
+/* eng_cvt_apply(c, v, 32) over a chunk of operands of at most 17 bits (INT8/INT16 memory): no product overflow. */
+F_INLINE void f_cvt32_chunk(const eng_cvt *c, int64_t *v, int n, uint64_t *cnt)
+{
+    if (c->enable) {
+        int64_t off = c->offset, sc = c->scale;
+        for (int i = 0; i < n; i++)
+            v[i] = (v[i] - off) * sc;
+        f_rhaz_chunk(v, n, c->truncate);
+    }
+    f_sat_chunk(v, n, F_LO32, F_HI32, cnt);
 }
 
 /* Loads n elements of an INT8/INT16 row starting at p, `step` bytes apart, as int64. */
@@ -376,9 +395,9 @@ static void f_gather(int64_t *dst, const eng_geom *g, const uint8_t *base, int p
 /* Per-channel constant operands of one stage. */
 typedef struct f_stage {
     int on, alu, mul, is_y, alu_type, act, trunc;
-    int a_pp, m_pp;        /* operand read per point */
-    int64_t a, m;          /* converted constant operands (when not per point) */
-    uint64_t a_clip, m_clip; /* clips the constant conversion counts at every element */
+    int a_pp, m_pp;          /* operand read per point */
+    int64_t a, m;            /* converted constant operands (when not per point) */
+    uint64_t a_clip, m_clip; /* clips the constant's conversion counts at every element */
 } f_stage;
 
 static void f_stage_chan(const sdp_opnd *o, int c, f_stage *f)
@@ -423,22 +442,21 @@ static void f_stage_chan(const sdp_opnd *o, int c, f_stage *f)
 }
 
 /* Converts a gathered per-point operand chunk in place (the conversion stage_int applies at each element). */
-static void f_conv_pp(const sdp_opnd *o, int j, int64_t *v, int n, uint64_t *cnt)
+F_INLINE void f_conv_pp(const sdp_opnd *o, int j, int64_t *v, int n, uint64_t *cnt)
 {
     const eng_sdp_stage *s = o->s;
     if (o->is_y) {
-        const eng_cvt *cv = j ? &s->mul_cvt : &s->alu_cvt;
-        for (int i = 0; i < n; i++)
-            v[i] = f_cvt32(cv, v[i], cnt);
+        f_cvt32_chunk(j ? &s->mul_cvt : &s->alu_cvt, v, n, cnt);
     } else if (!j) {
         int k = s->shift_value;
         for (int i = 0; i < n; i++)
-            v[i] = f_sat(f_shl_sat(v[i], k), F_LO32, F_HI32, cnt);
+            v[i] = f_shl_sat(v[i], k);
+        f_sat_chunk(v, n, F_LO32, F_HI32, cnt);
     }
 }
 
 /* ALU over a chunk: x = op(x, a), with a the constant or ap[i]. */
-static void f_alu(int64_t *x, int n, int type, const int64_t *ap, int64_t a)
+F_INLINE void f_alu(int64_t *x, int n, int type, const int64_t *ap, int64_t a)
 {
     switch (type) {
     case ENG_ALU_MAX:
@@ -476,34 +494,25 @@ static void f_alu(int64_t *x, int n, int type, const int64_t *ap, int64_t a)
     }
 }
 
-static void f_sat32_chunk(int64_t *x, int n, uint64_t *cnt)
+/* MUL over a chunk: x = sat32(RHAZ(x * m >> trunc)), with PRELU only where x < 0 (elsewhere sat32(x)). The
+ * products are exact: X stages <= 33 x 16 bits, Y 32 x 32 bits. */
+F_INLINE void f_mul(int64_t *x, int n, const int64_t *mp, int64_t m, int trunc, int prelu, uint64_t *cnt, int64_t *tmp)
 {
-    uint64_t k = 0;
-    for (int i = 0; i < n; i++) {
-        int64_t v = x[i];
-        k += (uint64_t)((v > F_HI32) | (v < F_LO32));
-        x[i] = v > F_HI32 ? F_HI32 : v < F_LO32 ? F_LO32 : v;
-    }
-    *cnt += k;
+    for (int i = 0; i < n; i++)
+        tmp[i] = x[i] * (mp ? mp[i] : m);
+    f_rhaz_chunk(tmp, n, trunc);
+    if (prelu)
+        for (int i = 0; i < n; i++)
+            x[i] = x[i] < 0 ? tmp[i] : x[i];
+    else
+        for (int i = 0; i < n; i++)
+            x[i] = tmp[i];
+    f_sat_chunk(x, n, F_LO32, F_HI32, cnt);
 }
 
-/* MUL over a chunk: x = sat32(RHAZ(x * m >> trunc)), for PRELU only where x < 0 (else sat32(x)). */
-static void f_mul(int64_t *x, int n, const int64_t *mp, int64_t m, int trunc, int prelu, uint64_t *cnt)
-{
-    uint64_t k = 0;
-    for (int i = 0; i < n; i++) {
-        int64_t v = x[i], mm = mp ? mp[i] : m;
-        if (!prelu || v < 0)
-            v = f_rhaz(v * mm, trunc);
-        k += (uint64_t)((v > F_HI32) | (v < F_LO32));
-        x[i] = v > F_HI32 ? F_HI32 : v < F_LO32 ? F_LO32 : v;
-    }
-    *cnt += k;
-}
-
-/* One stage over a chunk (stage_int, same order). opbuf: scratch for a per-point operand. */
-static void f_stage_run(const sdp_opnd *o, const f_stage *f, int64_t *x, int n, int64_t *opbuf, int c, int h0,
-                        int nr, int w0, int nw, uint64_t *cnt)
+/* One stage over a chunk (stage_int, same order). opbuf, tmp: scratch. */
+F_INLINE void f_stage_run(const sdp_opnd *o, const f_stage *f, int64_t *x, int n, int64_t *opbuf, int64_t *tmp,
+                          int c, int h0, int nr, int w0, int nw, uint64_t *cnt)
 {
     if (!f->on)
         return;
@@ -518,7 +527,7 @@ static void f_stage_run(const sdp_opnd *o, const f_stage *f, int64_t *x, int n, 
         }
         f_alu(x, n, f->alu_type, ap, f->a);
         if (f->is_y || !f->mul)
-            f_sat32_chunk(x, n, cnt);
+            f_sat_chunk(x, n, F_LO32, F_HI32, cnt);
     }
     if (f->mul) {
         const int64_t *mp = NULL;
@@ -529,52 +538,83 @@ static void f_stage_run(const sdp_opnd *o, const f_stage *f, int64_t *x, int n, 
         } else {
             *cnt += f->m_clip * (uint64_t)n;
         }
-        f_mul(x, n, mp, f->m, f->trunc, f->act == ENG_ACT_PRELU, cnt);
+        f_mul(x, n, mp, f->m, f->trunc, f->act == ENG_ACT_PRELU, cnt, tmp);
     }
     if (f->act == ENG_ACT_RELU)
         for (int i = 0; i < n; i++)
             x[i] = x[i] < 0 ? 0 : x[i];
 }
 
-/* Output converter + destination saturation over a chunk, into int32 values. */
-static void f_out(const eng_cvt *oc, int dst_bits, const int64_t *x, int32_t *t, int n, uint64_t *cnt)
+/* Output converter + destination saturation over a chunk, into int32 values t. x is int32-ranged here (every
+ * stage ends in sat32 and the source is at most int32), so (x - offset) * scale fits 49 bits. */
+F_INLINE void f_out(const eng_cvt *oc, int dst_bits, int64_t *x, int32_t *t, int n, uint64_t *cnt)
 {
     int64_t hi = dst_bits == 8 ? INT8_MAX : INT16_MAX, lo = -hi - 1;
-    uint64_t k = 0;
     if (oc->enable) {
         int64_t off = oc->offset, sc = oc->scale;
-        int tr = oc->truncate;
-        for (int i = 0; i < n; i++) {
-            /* x is int32 here (every stage ends in sat32; the source is int32): the product fits 49 bits */
-            int64_t v = f_rhaz((x[i] - off) * sc, tr);
-            k += (uint64_t)((v > 65535) | (v < -65536));
-            v = v > 65535 ? 65535 : v < -65536 ? -65536 : v;
-            k += (uint64_t)((v > hi) | (v < lo));
-            t[i] = (int32_t)(v > hi ? hi : v < lo ? lo : v);
-        }
-    } else {
-        for (int i = 0; i < n; i++) {
-            int64_t v = x[i];
-            k += (uint64_t)((v > hi) | (v < lo));
-            t[i] = (int32_t)(v > hi ? hi : v < lo ? lo : v);
-        }
+        for (int i = 0; i < n; i++)
+            x[i] = (x[i] - off) * sc;
+        f_rhaz_chunk(x, n, oc->truncate);
+        f_sat_chunk(x, n, -65536, 65535, cnt);
+    }
+    uint64_t k = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t v = x[i];
+        k += (uint64_t)(v > hi) + (uint64_t)(v < lo);
+        t[i] = (int32_t)(v > hi ? hi : v < lo ? lo : v);
     }
     *cnt += k;
 }
+
+/* The whole op on one chunk: source values in x, converted results out in t. */
+typedef struct f_chunk_args {
+    const eng_sdp_op *sd;
+    const sdp_run *run;
+    const f_stage *fs;
+    int64_t *x, *opb, *tmp;
+    int32_t *t;
+    int n, c, h0, nr, w0, nw;
+} f_chunk_args;
+
+F_INLINE void f_chunk_body(const f_chunk_args *a, uint64_t *cnt)
+{
+    for (int k = 0; k < 3; k++)
+        f_stage_run(&a->run->st[k], &a->fs[k], a->x, a->n, a->opb, a->tmp, a->c, a->h0, a->nr, a->w0, a->nw, cnt);
+    f_out(&a->sd->out_cvt, a->run->dst_bits, a->x, a->t, a->n, cnt);
+}
+
+static void f_chunk_base(const f_chunk_args *a, uint64_t *cnt) { f_chunk_body(a, cnt); }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define F_HAVE_AVX512 1
+/* The same code compiled for AVX-512 (64-bit lanes: vpmullq, vpabsq, vpminsq / vpmaxsq); chosen at run time. */
+__attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx2"))) static void f_chunk_avx512(const f_chunk_args *a,
+                                                                                                uint64_t *cnt)
+{
+    f_chunk_body(a, cnt);
+}
+#endif
 
 static void sdp_fast_int(const eng_sdp_op *sd, const sdp_run *run, const eng_geom *sg, const uint8_t *sbase,
                          const int32_t *pin, const eng_geom *dg, uint8_t *dbase, int32_t *pout, eng_stats *total)
 {
     int C = run->C, H = run->H, W = run->W;
     size_t plane = (size_t)H * W;
-    int seg = W < SDP_CHUNK ? W : SDP_CHUNK;              /* columns per chunk */
-    int rows = W <= SDP_CHUNK ? SDP_CHUNK / W : 1;         /* rows per chunk */
+    int seg = W < SDP_CHUNK ? W : SDP_CHUNK;      /* columns per chunk */
+    int rows = W <= SDP_CHUNK ? SDP_CHUNK / W : 1; /* rows per chunk */
     if (rows > H)
         rows = H;
+    void (*chunk)(const f_chunk_args *, uint64_t *) = f_chunk_base;
+#ifdef F_HAVE_AVX512
+    const char *gen = getenv("DLA_ENGINE_SDP_GENERIC"); /* tests: the portable build of the same code */
+    if (!(gen && *gen && strcmp(gen, "0")) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl"))
+        chunk = f_chunk_avx512;
+#endif
     uint64_t sat = 0;
 #pragma omp parallel if ((double)plane * C > 65536) reduction(+ : sat)
     {
-        int64_t x[SDP_CHUNK], opb[SDP_CHUNK];
+        int64_t x[SDP_CHUNK], opb[SDP_CHUNK], tmp[SDP_CHUNK];
         int32_t t[SDP_CHUNK];
         uint64_t cnt = 0;
 #pragma omp for schedule(static)
@@ -595,9 +635,8 @@ static void sdp_fast_int(const eng_sdp_op *sd, const sdp_run *run, const eng_geo
                                 x[r * nw + i] = p[i];
                         }
                     }
-                    for (int k = 0; k < 3; k++)
-                        f_stage_run(&run->st[k], &fs[k], x, n, opb, c, h0, nr, w0, nw, &cnt);
-                    f_out(&sd->out_cvt, run->dst_bits, x, t, n, &cnt);
+                    f_chunk_args a = {sd, run, fs, x, opb, tmp, t, n, c, h0, nr, w0, nw};
+                    chunk(&a, &cnt);
                     if (!dg) {
                         for (int r = 0; r < nr; r++)
                             memcpy(pout + (size_t)c * plane + (size_t)(h0 + r) * W + w0, t + (size_t)r * nw,
@@ -625,7 +664,6 @@ static void sdp_fast_int(const eng_sdp_op *sd, const sdp_run *run, const eng_geo
     }
     total->saturated += sat;
 }
-
 
 dla_status eng_sdp_exec(eng_ctx *ctx, const eng_op *op)
 {

@@ -70,5 +70,13 @@ echo "placement:  $placement"
 echo "loadable:   $engine ($(wc -c <"$engine") bytes): $loadable"
 echo "INT8 engine vs host FP32 executor on the 8 bundled test images: top-1 agreement $agree, cosine of the logits $cosine"
 echo "labels:     engine INT8 $ok_eng/$total correct, host FP32 $ok_ref/$total correct"
+# the performance model's prediction for the same loadable on Orin (docs/perf-model.md)
+for mode in MAXN 15W; do
+  "$dla" perf "$engine" --power-mode "$mode" >"$tmp/perf_$mode.txt" || { echo "run-default: dla perf failed" >&2; exit 1; }
+done
+lat() { sed -nE 's/^Latency: ([0-9.]+) ms.*/\1/p' "$tmp/perf_$1.txt"; }
+ips() { sed -nE 's/^Throughput: ([0-9.]+) images.*/\1/p' "$tmp/perf_$1.txt"; }
+echo "Orin DLA (predicted, one core): $(lat MAXN) ms per batch of 8 at MAXN ($(ips MAXN) images/s), $(lat 15W) ms at 15W"
+echo "            ($(ips 15W) images/s): dla perf $engine --power-mode MAXN|15W"
 echo "(INT8 scales: max calibration on the same 8 images; times above are the software engine's on this machine,"
 echo " not Orin's. Inspect the loadable with: $dla inspect $engine)"

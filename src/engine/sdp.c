@@ -29,7 +29,7 @@
  * Destination: memory (FEATURE or LINEAR cube of dst_precision) or the pipe (ENG_MEM_HW, for a fused PDP: the
  * converted values, int32 for INT, float for FP16).
  *
- * Two implementations: the per-element reference loop in eng_sdp_exec (the specification) and, for INT ops without
+ * Two implementations: the per-element reference loop sdp_exec_ref (the specification) and, for INT ops without
  * LUT and without FP16 output, sdp_fast_int (operands hoisted per channel, stages over chunks of rows), bit-identical
  * in values and statistics (tests/test_fastsdp.c). DLA_ENGINE_REF_SDP=1 in the environment forces the reference;
  * DLA_ENGINE_SDP_GENERIC=1 keeps the fast path off its AVX-512 build (tests).
@@ -665,32 +665,22 @@ static void sdp_fast_int(const eng_sdp_op *sd, const sdp_run *run, const eng_geo
     total->saturated += sat;
 }
 
-dla_status eng_sdp_exec(eng_ctx *ctx, const eng_op *op)
+/* The reference: the per-element loop (the specification; DLA_ENGINE_REF_SDP=1 forces it for every op). */
+static void sdp_exec_ref(const eng_sdp_op *sd, const sdp_run *rp, const eng_geom *sgp, const uint8_t *sbase,
+                         const eng_geom *dgp, uint8_t *dbase, const int32_t *pin_i, const float *pin_f,
+                         int32_t *pout_i, float *pout_f, eng_stats *out)
 {
-    const eng_sdp_op *sd = &op->u.sdp;
-    sdp_run run;
-    memset(&run, 0, sizeof run);
-    BASE_TRY(sdp_validate(ctx, op, &run));
+    const sdp_run run = *rp;
+    int src_hw = !sgp, dst_hw = !dgp, dfp = sd->dst_precision == ENG_FP16;
     eng_geom sg, dg;
-    uint8_t *sbase = NULL, *dbase = NULL;
-    int src_hw = sd->src.mem_type == ENG_MEM_HW, dst_hw = sd->dst.mem_type == ENG_MEM_HW;
-    if (!src_hw)
-        BASE_TRY(eng_cube_map(ctx, op, &sd->src, "SDP src cube", sd->src_precision, &sg, &sbase));
-    if (!dst_hw)
-        BASE_TRY(eng_cube_map(ctx, op, &sd->dst, "SDP dst cube", sd->dst_precision, &dg, &dbase));
-    int dfp = sd->dst_precision == ENG_FP16;
-    if (dst_hw)
-        BASE_TRY(eng_pipe_reserve(ctx, run.C, run.H, run.W, dfp));
-    const int32_t *pin_i = ctx->pipe.i32;
-    const float *pin_f = ctx->pipe.f32;
-    int32_t *pout_i = ctx->pipe.i32;
-    float *pout_f = ctx->pipe.f32;
+    memset(&sg, 0, sizeof sg);
+    memset(&dg, 0, sizeof dg);
+    if (sgp)
+        sg = *sgp;
+    if (dgp)
+        dg = *dgp;
     size_t plane = (size_t)run.H * run.W;
     eng_stats total = {0};
-    if (!sdp_ref_forced() && sdp_fast_ok(sd, &run)) {
-        sdp_fast_int(sd, &run, src_hw ? NULL : &sg, sbase, pin_i, dst_hw ? NULL : &dg, dbase, pout_i, &total);
-        goto done;
-    }
 #pragma omp parallel if ((double)plane * run.C > 65536)
     {
         eng_stats st = {0};
@@ -750,7 +740,35 @@ dla_status eng_sdp_exec(eng_ctx *ctx, const eng_op *op)
             total.lut_overflow += st.lut_overflow;
         }
     }
-done:
+    *out = total;
+}
+
+dla_status eng_sdp_exec(eng_ctx *ctx, const eng_op *op)
+{
+    const eng_sdp_op *sd = &op->u.sdp;
+    sdp_run run;
+    memset(&run, 0, sizeof run);
+    BASE_TRY(sdp_validate(ctx, op, &run));
+    eng_geom sg, dg;
+    uint8_t *sbase = NULL, *dbase = NULL;
+    int src_hw = sd->src.mem_type == ENG_MEM_HW, dst_hw = sd->dst.mem_type == ENG_MEM_HW;
+    if (!src_hw)
+        BASE_TRY(eng_cube_map(ctx, op, &sd->src, "SDP src cube", sd->src_precision, &sg, &sbase));
+    if (!dst_hw)
+        BASE_TRY(eng_cube_map(ctx, op, &sd->dst, "SDP dst cube", sd->dst_precision, &dg, &dbase));
+    int dfp = sd->dst_precision == ENG_FP16;
+    if (dst_hw)
+        BASE_TRY(eng_pipe_reserve(ctx, run.C, run.H, run.W, dfp));
+    const int32_t *pin_i = ctx->pipe.i32;
+    const float *pin_f = ctx->pipe.f32;
+    int32_t *pout_i = ctx->pipe.i32;
+    float *pout_f = ctx->pipe.f32;
+    eng_stats total = {0};
+    if (!sdp_ref_forced() && sdp_fast_ok(sd, &run))
+        sdp_fast_int(sd, &run, src_hw ? NULL : &sg, sbase, pin_i, dst_hw ? NULL : &dg, dbase, pout_i, &total);
+    else
+        sdp_exec_ref(sd, &run, src_hw ? NULL : &sg, sbase, dst_hw ? NULL : &dg, dbase, pin_i, pin_f, pout_i, pout_f,
+                     &total);
     ctx->stats.saturated += total.saturated;
     ctx->stats.nan_inputs += total.nan_inputs;
     ctx->stats.lut_hits += total.lut_hits;

@@ -23,10 +23,12 @@
  *   FP16:       products exact in double, summed in double (error <= n * 2^-53 * sum|products| for n terms), one
  *               rounding to float (the CACC's FP32 delivery) -> pipe.f32. Far inside NVDLA's own DC tolerance
  *               |a-b| <= 2^(max_exp-20)*R*S*C*2 + 2^(exp(a)-10) (§1.7). INF inputs read as +-65536 (§1.7),
- *               NaN propagates.
+ *               NaN propagates. The FP16 sums come from conv_fp16.c (same additions in the same order, so the
+ *               same bits; ops with a NaN operand run the loops here); DLA_ENGINE_REF_CONV=1 forces the loops.
  * out dims may be at most the full-convolution dims ((W + pads - dilated kernel) / stride + 1): a partial-H
  * band (split_index/split_count) simply gives its own src rows and pads.
  */
+#include "engine/conv_fp16.h"
 #include "engine/format.h"
 #include "engine/numerics.h"
 #include "kernels/kernels.h"
@@ -274,6 +276,9 @@ static void conv_kernel_fp(const conv_dims *d, int k, const float *in, const flo
         out[i] = (float)acc[i];
 }
 
+/* conv_kernel_fp is the specification of the FP16 path; conv_fp16.c computes the same bits faster
+ * (DLA_ENGINE_REF_CONV=1 forces these loops for FP16 as well). */
+
 /* ---- INT8 fast path ----------------------------------------------------------------------------------------
  * Where conv_kernel_i8 applies (int32 sums are exact), the same sums come from oneDNN's s8 x s8 -> s32
  * convolution (kernels/dnnl_conv_s8.c, exact int32 accumulation) on an input this file pads itself (pad_val in
@@ -508,6 +513,15 @@ dla_status eng_conv_exec(eng_ctx *ctx, const eng_op *op)
     if (i32_exact && !conv_ref_forced()) {
         int done;
         BASE_TRY(conv_fast_i8(ctx, op, &d, &g, sbase, wp, &done));
+        if (done)
+            return DLA_OK;
+    }
+    if (fp && !conv_ref_forced()) { /* conv_fp16.c: bit-identical to conv_kernel_fp, declines NaN operands */
+        eng_fp16_conv fd = {.index = op->index, .C = d.C, .H = d.H, .W = d.W, .K = d.K, .R = d.R, .S = d.S,
+                            .G = d.G, .Hp = d.Hp, .Wp = d.Wp, .OH = d.OH, .OW = d.OW, .sx = d.sx, .sy = d.sy,
+                            .dx = d.dx, .dy = d.dy, .pt = d.pt, .pl = d.pl, .pad_val = (uint16_t)cv->pad_val};
+        int done;
+        BASE_TRY(eng_conv_fp16_fast(&fd, &g, sbase, wp, ctx->pipe.f32, &done));
         if (done)
             return DLA_OK;
     }

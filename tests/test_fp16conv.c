@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static uint32_t rnd32(uint64_t *s)
 {
@@ -34,7 +35,15 @@ typedef struct fp_result {
     float *pipe;
     size_t n;
     eng_stats st;
+    double sec; /* eng_exec_op's wall time */
 } fp_result;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 /* One FP16 value of the given mode (never NaN). */
 static uint16_t value(uint64_t *s, int mode)
@@ -171,7 +180,9 @@ static int run_case(const fp_case *c, uint64_t seed, int ref, int generic, fp_re
         setenv("DLA_ENGINE_REF_CONV", "1", 1);
     if (generic)
         setenv("DLA_ENGINE_FP16_GENERIC", "1", 1);
+    double t0 = now_s();
     dla_status st = eng_exec_op(&ctx, &op);
+    res->sec = now_s() - t0;
     unsetenv("DLA_ENGINE_REF_CONV");
     unsetenv("DLA_ENGINE_FP16_GENERIC");
     int rc = 0;
@@ -366,8 +377,50 @@ static void test_order_visible(void)
     CHECK(compare_case(&c, 77));
 }
 
-int main(void)
+/* --bench: the convolutions of ResNet-50 (224x224, torchvision v1.5: stride in the 3x3), FP16, each timed once on
+ * the fast path and once on the reference loops; prints the sums. Not part of ctest. */
+static int bench_resnet50(void)
 {
+    static const int L[][8] = {
+        /* C     K    H    R  stride pad count */
+        {3, 64, 224, 7, 2, 3, 1},
+        {64, 64, 56, 1, 1, 0, 1},    {256, 64, 56, 1, 1, 0, 2},  {64, 64, 56, 3, 1, 1, 3},
+        {64, 256, 56, 1, 1, 0, 4},   /* 3 expansions + the downsample */
+        {256, 128, 56, 1, 1, 0, 1},  {128, 128, 56, 3, 2, 1, 1}, {256, 512, 56, 1, 2, 0, 1},
+        {512, 128, 28, 1, 1, 0, 3},  {128, 128, 28, 3, 1, 1, 3}, {128, 512, 28, 1, 1, 0, 4},
+        {512, 256, 28, 1, 1, 0, 1},  {256, 256, 28, 3, 2, 1, 1}, {512, 1024, 28, 1, 2, 0, 1},
+        {1024, 256, 14, 1, 1, 0, 5}, {256, 256, 14, 3, 1, 1, 5}, {256, 1024, 14, 1, 1, 0, 6},
+        {1024, 512, 14, 1, 1, 0, 1}, {512, 512, 14, 3, 2, 1, 1}, {1024, 2048, 14, 1, 2, 0, 1},
+        {2048, 512, 7, 1, 1, 0, 2},  {512, 512, 7, 3, 1, 1, 2},  {512, 2048, 7, 1, 1, 0, 3},
+        {2048, 1000, 1, 1, 1, 0, 1},
+    };
+    double fast = 0, ref = 0;
+    int bad = 0, n = 0;
+    for (size_t i = 0; i < sizeof L / sizeof L[0]; i++) {
+        const int *l = L[i];
+        int oh = (l[2] + 2 * l[5] - l[3]) / l[4] + 1;
+        fp_case c = {l[0], l[1], 1, l[2], l[2], l[3], l[3], l[4], l[4], 1, 1, l[5], l[5], l[5], l[5], oh, oh,
+                     0, 0, 0, 0};
+        for (int k = 0; k < l[6]; k++, n++) {
+            fp_result a = {0}, r = {0};
+            if (run_case(&c, 500 + (uint64_t)n, 0, 0, &a) || run_case(&c, 500 + (uint64_t)n, 1, 0, &r) ||
+                !same(&a, &r))
+                bad++;
+            fast += a.sec;
+            ref += r.sec;
+            free(a.pipe);
+            free(r.pipe);
+        }
+    }
+    printf("ResNet-50 FP16 convolutions (%d): fast %.1f ms, reference %.1f ms (%.2fx), %d differ\n", n, fast * 1e3,
+           ref * 1e3, ref / fast, bad);
+    return bad != 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--bench") == 0)
+        return bench_resnet50();
     int n = test_grid();
     n += test_corners();
     test_order_visible();

@@ -18,6 +18,7 @@
  * its input, weights or pad_val is declined and the reference loops run it (they also count the NaN inputs). */
 #include "engine/conv_fp16.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,29 +76,51 @@ static int fpc_load_input(const eng_fp16_conv *d, const eng_geom *g, const uint8
     return nan;
 }
 
+/* n FP16 values (little-endian) -> doubles, as h2d; NaNs stay NaN (the callers look for them). */
+typedef void (*fpc_row_fn)(const uint8_t *src, size_t n, double *dst);
+
+static void fpc_row_generic(const uint8_t *src, size_t n, double *dst)
+{
+    int nan = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t h = eng_ld_u16(src + 2 * i);
+        dst[i] = (h & 0x7c00) == 0x7c00 && (h & 0x3ff) ? (double)NAN : h2d(h, &nan);
+    }
+}
+
 /* Packed weights; returns 1 when a weight is NaN. */
-static int fpc_pack_weights(const fpc_plan *pl, const uint8_t *wp, double *wd)
+static int fpc_pack_weights(const fpc_plan *pl, const uint8_t *wp, double *wd, fpc_row_fn row)
 {
     const eng_fp16_conv *d = pl->d;
     size_t crs = (size_t)pl->Cg * d->R * d->S;
-    int nan = 0, nblk = d->G * pl->nkb, KB = pl->kb;
-#pragma omp parallel for schedule(static) reduction(| : nan) if (crs * (size_t)d->K > 65536)
-    for (int blk = 0; blk < nblk; blk++) {
-        int g = blk / pl->nkb, b = blk % pl->nkb;
-        double *o = wd + (size_t)blk * crs * KB;
-        for (int j = 0; j < KB; j++) {
-            int kin = b * KB + j;
-            if (kin >= pl->Kg) {
-                for (size_t t = 0; t < crs; t++)
-                    o[t * KB + j] = 0.0;
+    int nan = 0, nblk = d->G * pl->nkb, KB = pl->kb, oom = 0;
+#pragma omp parallel reduction(| : nan, oom) if (crs * (size_t)d->K > 65536)
+    {
+        double *tmp = malloc(crs * sizeof *tmp);
+        oom = !tmp;
+#pragma omp for schedule(static)
+        for (int blk = 0; blk < nblk; blk++) {
+            if (!tmp)
                 continue;
+            int g = blk / pl->nkb, b = blk % pl->nkb;
+            double *o = wd + (size_t)blk * crs * KB;
+            for (int j = 0; j < KB; j++) {
+                int kin = b * KB + j;
+                if (kin >= pl->Kg) {
+                    for (size_t t = 0; t < crs; t++)
+                        o[t * KB + j] = 0.0;
+                    continue;
+                }
+                row(wp + ((size_t)g * pl->Kg + kin) * crs * 2, crs, tmp);
+                for (size_t t = 0; t < crs; t++) {
+                    nan |= tmp[t] != tmp[t];
+                    o[t * KB + j] = tmp[t];
+                }
             }
-            const uint8_t *s = wp + ((size_t)g * pl->Kg + kin) * crs * 2;
-            for (size_t t = 0; t < crs; t++)
-                o[t * KB + j] = h2d(eng_ld_u16(s + 2 * t), &nan);
         }
+        free(tmp);
     }
-    return nan;
+    return nan | (oom << 1);
 }
 
 /* Portable tile: kernels of block (g, b) x output row oy, 16 pixels at a time. */
@@ -197,6 +220,25 @@ FPC_VARIANT(4, 4)
 FPC_VARIANT(1, 1)
 FPC_VARIANT(1, 2)
 FPC_VARIANT(1, 4)
+
+/* fpc_row_generic with F16C-in-AVX-512 conversions (exact, subnormals included); INF -> +-65536. */
+__attribute__((target("avx512f"))) static void fpc_row512(const uint8_t *src, size_t n, double *dst)
+{
+    const __m512i absm = _mm512_set1_epi32(0x7fffffff), infb = _mm512_set1_epi32(0x7f800000),
+                  big = _mm512_set1_epi32(0x47800000); /* 65536.0f */
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512i f = _mm512_castps_si512(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(src + 2 * i))));
+        __m512i mag = _mm512_and_si512(f, absm);
+        __mmask16 inf = _mm512_cmpeq_epi32_mask(mag, infb);
+        f = _mm512_mask_mov_epi32(f, inf, _mm512_or_si512(_mm512_andnot_si512(absm, f), big));
+        _mm512_storeu_pd(dst + i, _mm512_cvtps_pd(_mm512_castps512_ps256(_mm512_castsi512_ps(f))));
+        _mm512_storeu_pd(dst + i + 8,
+                         _mm512_cvtps_pd(_mm256_castsi256_ps(_mm512_extracti64x4_epi64(f, 1))));
+    }
+    if (i < n)
+        fpc_row_generic(src + 2 * i, n - i, dst + i);
+}
 #endif
 
 typedef void (*fpc_tile_fn)(const fpc_plan *pl, int g, int b, int oy);
@@ -207,10 +249,19 @@ static int fpc_generic_forced(void)
     return e && *e && strcmp(e, "0");
 }
 
+static int fpc_avx512(void)
+{
+#ifdef FPC_HAVE_AVX512
+    return !fpc_generic_forced() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
+}
+
 static fpc_tile_fn fpc_pick(int KB, int OW)
 {
 #ifdef FPC_HAVE_AVX512
-    if (!fpc_generic_forced() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
+    if (fpc_avx512()) {
         int nv = OW <= 8 ? 1 : OW <= 16 ? 2 : OW <= 24 ? 3 : 4;
         if (KB == 8)
             return nv == 1 ? fpc_tile512_8x1 : nv == 2 || nv == 4 ? fpc_tile512_8x2 : fpc_tile512_8x3;
@@ -256,7 +307,19 @@ dla_status eng_conv_fp16_fast(const eng_fp16_conv *d, const eng_geom *g, const u
     pl.x = x;
     pl.w = w;
     int nan = fpc_load_input(d, g, src, x, pl.wq);
-    nan |= fpc_pack_weights(&pl, wp, w);
+    fpc_row_fn row = fpc_row_generic;
+#ifdef FPC_HAVE_AVX512
+    if (fpc_avx512())
+        row = fpc_row512;
+#endif
+    int pk = fpc_pack_weights(&pl, wp, w, row);
+    if (pk & 2) {
+        free(x);
+        free(w);
+        return base_error(DLA_ERR_NOMEM, "engine op %d (CONV): cannot allocate a %zu-double weight row", d->index,
+                          (size_t)pl.Cg * d->R * d->S);
+    }
+    nan |= pk;
     if (!nan) {
         fpc_tile_fn fn = fpc_pick(pl.kb, d->OW);
         int ntile = d->G * pl.nkb * d->OH;

@@ -197,9 +197,9 @@ fpc_tile512(const fpc_plan *pl, int g, int b, int oy, const int KB, const int NV
                     }
                 }
             }
-        for (int j = 0; j < nk; j++)
+        for (int j = 0; j < KB; j++) /* constant bounds: acc stays in registers (no spills in the loop above) */
             for (int v = 0; v < NV; v++)
-                if (m[v])
+                if (j < nk && m[v])
                     _mm256_mask_storeu_ps(o + (size_t)j * pl->npix + (size_t)ox0 + 8 * (size_t)v, m[v],
                                           _mm512_cvtpd_ps(acc[j * NV + v]));
     }

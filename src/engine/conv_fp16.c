@@ -49,33 +49,6 @@ typedef struct fpc_plan {
     size_t soff[32]; /* tap s: (s*dx % sx) * wq + s*dx / sx */
 } fpc_plan;
 
-/* Input planes; returns 1 when a NaN is among the real input elements or pad_val. */
-static int fpc_load_input(const eng_fp16_conv *d, const eng_geom *g, const uint8_t *src, double *x, size_t wq)
-{
-    int nan = 0;
-    double pad = h2d(d->pad_val, &nan);
-    size_t xrow = (size_t)d->sx * wq;
-    size_t step = g->layout == ENG_LAYOUT_FEATURE ? ENG_ATOM_BYTES
-                  : g->layout == ENG_LAYOUT_LINEAR ? g->elem_bytes
-                                                   : (size_t)g->atom_c * g->elem_bytes;
-#pragma omp parallel for schedule(static) reduction(| : nan) if ((size_t)d->C * d->Hp * d->Wp > 65536)
-    for (int c = 0; c < d->C; c++)
-        for (int iy = 0; iy < d->Hp; iy++) {
-            double *row = x + ((size_t)c * d->Hp + iy) * xrow;
-            for (size_t i = 0; i < xrow; i++)
-                row[i] = pad;
-            int h = iy - d->pt;
-            if (h < 0 || h >= d->H)
-                continue;
-            const uint8_t *p = src + eng_geom_at(g, (uint32_t)c, (uint32_t)h, 0);
-            for (int w = 0; w < d->W; w++, p += step) {
-                int px = w + d->pl;
-                row[(size_t)(px % d->sx) * wq + (size_t)(px / d->sx)] = h2d(eng_ld_u16(p), &nan);
-            }
-        }
-    return nan;
-}
-
 /* n FP16 values (little-endian) -> doubles, as h2d; NaNs stay NaN (the callers look for them). */
 typedef void (*fpc_row_fn)(const uint8_t *src, size_t n, double *dst);
 
@@ -88,7 +61,78 @@ static void fpc_row_generic(const uint8_t *src, size_t n, double *dst)
     }
 }
 
-/* Packed weights; returns 1 when a weight is NaN. */
+/* Input planes; returns 1 when a NaN is among the real input elements or pad_val, 2 when out of memory. FEATURE
+ * cubes go a surface row at a time (contiguous W x atom values converted at once, then spread to the planes). */
+static int fpc_load_input(const eng_fp16_conv *d, const eng_geom *g, const uint8_t *src, double *x, size_t wq,
+                          fpc_row_fn cvt)
+{
+    int nan = 0, oom = 0;
+    double pad = h2d(d->pad_val, &nan);
+    size_t xrow = (size_t)d->sx * wq, plane = (size_t)d->Hp * xrow;
+    int sx = d->sx, feat = g->layout == ENG_LAYOUT_FEATURE && g->elem_bytes == 2, atom = g->atom_c;
+    size_t step = g->layout == ENG_LAYOUT_FEATURE ? ENG_ATOM_BYTES
+                  : g->layout == ENG_LAYOUT_LINEAR ? g->elem_bytes
+                                                   : (size_t)g->atom_c * g->elem_bytes;
+    /* pad rows and columns first (plane by plane), then the data */
+#pragma omp parallel for schedule(static) if ((size_t)d->C * plane > 65536)
+    for (int c = 0; c < d->C; c++)
+        for (int iy = 0; iy < d->Hp; iy++) {
+            double *row = x + (size_t)c * plane + (size_t)iy * xrow;
+            if (iy < d->pt || iy >= d->pt + d->H) {
+                for (size_t i = 0; i < xrow; i++)
+                    row[i] = pad;
+                continue;
+            }
+            for (int px = 0; px < d->pl; px++)
+                row[(size_t)(px % sx) * wq + (size_t)(px / sx)] = pad;
+            for (int px = d->pl + d->W; px < (int)xrow; px++)
+                row[(size_t)(px % sx) * wq + (size_t)(px / sx)] = pad;
+        }
+    int nsurf = feat ? (d->C + atom - 1) / atom : 0;
+    if (feat) {
+#pragma omp parallel reduction(| : nan, oom) if ((size_t)d->C * plane > 65536)
+        {
+            double *tmp = malloc((size_t)d->W * (size_t)atom * sizeof *tmp);
+            oom = !tmp;
+#pragma omp for schedule(static)
+            for (int t = 0; t < nsurf * d->H; t++) {
+                if (!tmp)
+                    continue;
+                int sf = t / d->H, h = t % d->H, c0 = sf * atom, nc = d->C - c0 < atom ? d->C - c0 : atom;
+                cvt(src + eng_geom_at(g, (uint32_t)c0, (uint32_t)h, 0), (size_t)d->W * (size_t)atom, tmp);
+                for (int cc = 0; cc < nc; cc++) {
+                    double *row = x + (size_t)(c0 + cc) * plane + (size_t)(h + d->pt) * xrow;
+                    int ph = d->pl % sx;
+                    size_t idx = (size_t)(d->pl / sx);
+                    for (int w = 0; w < d->W; w++) {
+                        double v = tmp[(size_t)w * atom + cc];
+                        nan |= v != v;
+                        row[(size_t)ph * wq + idx] = v;
+                        if (++ph == sx) {
+                            ph = 0;
+                            idx++;
+                        }
+                    }
+                }
+            }
+            free(tmp);
+        }
+        return nan | oom << 1;
+    }
+#pragma omp parallel for schedule(static) reduction(| : nan) if ((size_t)d->C * plane > 65536)
+    for (int c = 0; c < d->C; c++)
+        for (int h = 0; h < d->H; h++) {
+            double *row = x + (size_t)c * plane + (size_t)(h + d->pt) * xrow;
+            const uint8_t *p = src + eng_geom_at(g, (uint32_t)c, (uint32_t)h, 0);
+            for (int w = 0; w < d->W; w++, p += step) {
+                int px = w + d->pl;
+                row[(size_t)(px % sx) * wq + (size_t)(px / sx)] = h2d(eng_ld_u16(p), &nan);
+            }
+        }
+    return nan;
+}
+
+/* Packed weights; returns 1 when a weight is NaN, 2 when out of memory. */
 static int fpc_pack_weights(const fpc_plan *pl, const uint8_t *wp, double *wd, fpc_row_fn row)
 {
     const eng_fp16_conv *d = pl->d;
@@ -96,7 +140,7 @@ static int fpc_pack_weights(const fpc_plan *pl, const uint8_t *wp, double *wd, f
     int nan = 0, nblk = d->G * pl->nkb, KB = pl->kb, oom = 0;
 #pragma omp parallel reduction(| : nan, oom) if (crs * (size_t)d->K > 65536)
     {
-        double *tmp = malloc(crs * sizeof *tmp);
+        double *tmp = malloc(crs * (size_t)KB * sizeof *tmp); /* [KB][crs] */
         oom = !tmp;
 #pragma omp for schedule(static)
         for (int blk = 0; blk < nblk; blk++) {
@@ -106,17 +150,18 @@ static int fpc_pack_weights(const fpc_plan *pl, const uint8_t *wp, double *wd, f
             double *o = wd + (size_t)blk * crs * KB;
             for (int j = 0; j < KB; j++) {
                 int kin = b * KB + j;
-                if (kin >= pl->Kg) {
+                if (kin < pl->Kg)
+                    row(wp + ((size_t)g * pl->Kg + kin) * crs * 2, crs, tmp + (size_t)j * crs);
+                else
                     for (size_t t = 0; t < crs; t++)
-                        o[t * KB + j] = 0.0;
-                    continue;
-                }
-                row(wp + ((size_t)g * pl->Kg + kin) * crs * 2, crs, tmp);
-                for (size_t t = 0; t < crs; t++) {
-                    nan |= tmp[t] != tmp[t];
-                    o[t * KB + j] = tmp[t];
-                }
+                        tmp[(size_t)j * crs + t] = 0.0;
             }
+            for (size_t t = 0; t < crs; t++)
+                for (int j = 0; j < KB; j++) {
+                    double v = tmp[(size_t)j * crs + t];
+                    nan |= v != v;
+                    o[t * KB + (size_t)j] = v;
+                }
         }
         free(tmp);
     }
@@ -306,20 +351,19 @@ dla_status eng_conv_fp16_fast(const eng_fp16_conv *d, const eng_geom *g, const u
     }
     pl.x = x;
     pl.w = w;
-    int nan = fpc_load_input(d, g, src, x, pl.wq);
     fpc_row_fn row = fpc_row_generic;
 #ifdef FPC_HAVE_AVX512
     if (fpc_avx512())
         row = fpc_row512;
 #endif
-    int pk = fpc_pack_weights(&pl, wp, w, row);
-    if (pk & 2) {
+    int nan = fpc_load_input(d, g, src, x, pl.wq, row);
+    nan |= fpc_pack_weights(&pl, wp, w, row);
+    if (nan & 2) {
         free(x);
         free(w);
-        return base_error(DLA_ERR_NOMEM, "engine op %d (CONV): cannot allocate a %zu-double weight row", d->index,
-                          (size_t)pl.Cg * d->R * d->S);
+        return base_error(DLA_ERR_NOMEM, "engine op %d (CONV): cannot allocate the FP16 fast path's row buffers",
+                          d->index);
     }
-    nan |= pk;
     if (!nan) {
         fpc_tile_fn fn = fpc_pick(pl.kb, d->OW);
         int ntile = d->G * pl.nkb * d->OH;

@@ -3,7 +3,7 @@
  * The reference, per output kernel k and output pixel, starts a double accumulator at +0.0 and adds
  * (double)w * (double)x for c (outer), then r, then s (inner), in that order, then rounds once to float. This
  * file keeps exactly that sequence of double additions for every output pixel and changes everything else:
- *   - the input is converted once per op to double planes [C][Hp][sx][Wq] (each padded row split into its sx
+ *   - the input is converted once per op to doubles [Hp][C][sx][Wq] (each padded row split into its sx
  *     column phases, so that the pixels ox, ox+1, ... of one tap are contiguous for any stride and dilation);
  *   - the weights are converted once per op and packed [group][kernel block][c][r][s][KB] (KB = 8, 4 or 1
  *     kernels; a short last block is zero-filled and its outputs dropped);
@@ -41,7 +41,7 @@ static inline double h2d(uint16_t h, int *nan)
 
 typedef struct fpc_plan {
     const eng_fp16_conv *d;
-    const double *x; /* [C][Hp][sx][wq] */
+    const double *x; /* [Hp][C][sx][wq]: for one input row, channel after channel (the c loop streams) */
     const double *w; /* [G][nkb][Cg][R][S][kb] */
     float *out;
     size_t wq, xrow, npix; /* xrow = sx * wq doubles per padded input row */
@@ -61,8 +61,8 @@ static void fpc_row_generic(const uint8_t *src, size_t n, double *dst)
     }
 }
 
-/* Input planes; returns 1 when a NaN is among the real input elements or pad_val, 2 when out of memory. FEATURE
- * cubes go a surface row at a time (contiguous W x atom values converted at once, then spread to the planes). */
+/* Input rows; returns 1 when a NaN is among the real input elements or pad_val, 2 when out of memory. FEATURE
+ * cubes go a surface row at a time (contiguous W x atom values converted at once, then spread to the channel rows). */
 static int fpc_load_input(const eng_fp16_conv *d, const eng_geom *g, const uint8_t *src, double *x, size_t wq,
                           fpc_row_fn cvt)
 {
@@ -73,11 +73,11 @@ static int fpc_load_input(const eng_fp16_conv *d, const eng_geom *g, const uint8
     size_t step = g->layout == ENG_LAYOUT_FEATURE ? ENG_ATOM_BYTES
                   : g->layout == ENG_LAYOUT_LINEAR ? g->elem_bytes
                                                    : (size_t)g->atom_c * g->elem_bytes;
-    /* pad rows and columns first (plane by plane), then the data */
+    /* pad rows and columns first, then the data */
 #pragma omp parallel for schedule(static) if ((size_t)d->C * plane > 65536)
     for (int c = 0; c < d->C; c++)
         for (int iy = 0; iy < d->Hp; iy++) {
-            double *row = x + (size_t)c * plane + (size_t)iy * xrow;
+            double *row = x + ((size_t)iy * d->C + (size_t)c) * xrow;
             if (iy < d->pt || iy >= d->pt + d->H) {
                 for (size_t i = 0; i < xrow; i++)
                     row[i] = pad;
@@ -101,7 +101,7 @@ static int fpc_load_input(const eng_fp16_conv *d, const eng_geom *g, const uint8
                 int sf = t / d->H, h = t % d->H, c0 = sf * atom, nc = d->C - c0 < atom ? d->C - c0 : atom;
                 cvt(src + eng_geom_at(g, (uint32_t)c0, (uint32_t)h, 0), (size_t)d->W * (size_t)atom, tmp);
                 for (int cc = 0; cc < nc; cc++) {
-                    double *row = x + (size_t)(c0 + cc) * plane + (size_t)(h + d->pt) * xrow;
+                    double *row = x + ((size_t)(h + d->pt) * d->C + (size_t)(c0 + cc)) * xrow;
                     int ph = d->pl % sx;
                     size_t idx = (size_t)(d->pl / sx);
                     for (int w = 0; w < d->W; w++) {
@@ -122,7 +122,7 @@ static int fpc_load_input(const eng_fp16_conv *d, const eng_geom *g, const uint8
 #pragma omp parallel for schedule(static) reduction(| : nan) if ((size_t)d->C * plane > 65536)
     for (int c = 0; c < d->C; c++)
         for (int h = 0; h < d->H; h++) {
-            double *row = x + (size_t)c * plane + (size_t)(h + d->pt) * xrow;
+            double *row = x + ((size_t)(h + d->pt) * d->C + (size_t)c) * xrow;
             const uint8_t *p = src + eng_geom_at(g, (uint32_t)c, (uint32_t)h, 0);
             for (int w = 0; w < d->W; w++, p += step) {
                 int px = w + d->pl;
@@ -185,7 +185,7 @@ static void fpc_tile_generic(const fpc_plan *pl, int g, int b, int oy)
         const double *wv = wblk;
         for (int c = 0; c < pl->Cg; c++)
             for (int r = 0; r < d->R; r++) {
-                const double *row = pl->x + ((size_t)(g * pl->Cg + c) * d->Hp + (size_t)(oy * d->sy + r * d->dy)) *
+                const double *row = pl->x + ((size_t)(oy * d->sy + r * d->dy) * d->C + (size_t)(g * pl->Cg + c)) *
                                                 pl->xrow + (size_t)ox0;
                 for (int s = 0; s < d->S; s++, wv += KB) {
                     const double *xp = row + pl->soff[s];
@@ -228,7 +228,7 @@ fpc_tile512(const fpc_plan *pl, int g, int b, int oy, const int KB, const int NV
         const double *wv = wblk;
         for (int c = 0; c < pl->Cg; c++)
             for (int r = 0; r < d->R; r++) {
-                const double *row = pl->x + ((size_t)(g * pl->Cg + c) * d->Hp + (size_t)(oy * d->sy + r * d->dy)) *
+                const double *row = pl->x + ((size_t)(oy * d->sy + r * d->dy) * d->C + (size_t)(g * pl->Cg + c)) *
                                                 pl->xrow + (size_t)ox0;
                 for (int s = 0; s < d->S; s++, wv += KB) {
                     const double *xp = row + pl->soff[s];

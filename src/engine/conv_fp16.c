@@ -10,7 +10,8 @@
  *   - a tile is KB kernels x one output row; its pixels go 8 at a time through AVX-512 lanes (or through a
  *     portable C loop), KB x NV vector accumulators stay in registers while c, r, s run in the reference order,
  *     so each input load serves KB kernels;
- *   - tiles are spread over the OpenMP threads.
+ *   - a tile is one output row x a run of kernel blocks (about 256 KiB of weights: input rows and weights stay
+ *     in L2); tiles are spread over the OpenMP threads.
  * FMA is allowed: a product of two FP16 values (INF read as +-65536 per the reference, subnormals exact) has at
  * most 22 significant bits, so w * x is exact in double and fma(w, x, acc) rounds exactly like acc + w * x.
  * +0.0 + (-0.0) = +0.0 either way round, so signed zeros agree as well. Sums never reach the float range limit.
@@ -366,13 +367,19 @@ dla_status eng_conv_fp16_fast(const eng_fp16_conv *d, const eng_geom *g, const u
     }
     if (!nan) {
         fpc_tile_fn fn = fpc_pick(pl.kb, d->OW);
-        int ntile = d->G * pl.nkb * d->OH;
+        /* A tile: one output row x a run of kernel blocks whose weights take about 256 KiB, so that both the
+         * row's input (every channel, R rows) and those weights stay in L2 while the blocks go by. */
+        int nblk = d->G * pl.nkb;
+        size_t blk_bytes = (size_t)pl.Cg * d->R * d->S * (size_t)pl.kb * sizeof(double);
+        int run = (int)((256u << 10) / blk_bytes);
+        run = run < 1 ? 1 : run > nblk ? nblk : run;
+        int nrun = (nblk + run - 1) / run, ntile = nrun * d->OH;
         double work = (double)pl.npix * d->K * pl.Cg * d->R * d->S;
-        /* tiles of one kernel block are consecutive: a thread reuses that block's weights row after row */
-#pragma omp parallel for schedule(dynamic, 4) if (work > 1e6)
+#pragma omp parallel for schedule(dynamic, 1) if (work > 1e6)
         for (int t = 0; t < ntile; t++) {
-            int blk = t / d->OH, oy = t % d->OH;
-            fn(&pl, blk / pl.nkb, blk % pl.nkb, oy);
+            int r0 = t / d->OH * run, oy = t % d->OH, r1 = r0 + run < nblk ? r0 + run : nblk;
+            for (int blk = r0; blk < r1; blk++)
+                fn(&pl, blk / pl.nkb, blk % pl.nkb, oy);
         }
         *done = 1;
     }

@@ -2,6 +2,7 @@
 #include "lower4_tb.h"
 
 #include "compiler/lower.h"
+#include "compiler/sparsity.h"
 #include "engine/format.h"
 
 #include <stdlib.h>
@@ -135,6 +136,12 @@ dla_status cc_tb_alias(cc_task_builder *tb, const ir_tensor *alias, const ir_ten
 
 cc_prec cc_tb_prec(const cc_task_builder *tb, const ir_tensor *t) { return tb->t[t->id].prec; }
 float cc_tb_scale(const cc_task_builder *tb, const ir_tensor *t) { return tb->t[t->id].scale; }
+/* the harness builds dense convolutions (2:4 sparsity has its own tests) */
+cc_sparsity cc_tb_sparsity(const cc_task_builder *tb)
+{
+    (void)tb;
+    return CC_SPARSITY_DISABLE;
+}
 
 dla_status cc_tb_const(cc_task_builder *tb, const char *name, const void *data, size_t size, int16_t *mem)
 {

@@ -175,8 +175,6 @@ static void test_eligibility(void)
     CHECK(cc_sparse_conv_mode(CC_SPARSITY_FORCE, CC_PREC_INT8, 64) == CC_SPARSITY_DISABLE);
     CHECK(cc_sparse_conv_mode(CC_SPARSITY_FORCE, CC_PREC_FP16, 256) == CC_SPARSITY_DISABLE);
     CHECK(cc_sparse_conv_mode(CC_SPARSITY_DISABLE, CC_PREC_INT8, 256) == CC_SPARSITY_DISABLE);
-    /* a task builder without its own definition (the tests' harnesses) builds dense */
-    CHECK(cc_tb_sparsity(NULL) == CC_SPARSITY_DISABLE);
 }
 
 static void test_parse(void)

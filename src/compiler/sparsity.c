@@ -92,9 +92,3 @@ int cc_sparse_is_2to4(const int8_t *q, int K, int Cg, int rs)
     return 1;
 }
 
-/* Overridden by the task builder's definition (task.c). */
-__attribute__((weak)) cc_sparsity cc_tb_sparsity(const cc_task_builder *tb)
-{
-    (void)tb;
-    return CC_SPARSITY_DISABLE;
-}
